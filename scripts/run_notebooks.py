@@ -1,0 +1,82 @@
+#!/usr/bin/env python
+"""Regenerate the committed outputs of the course notebooks.
+
+Each notebook is executed top to bottom in a fresh kernel, headlessly, from its own folder, with
+LAYERS_LIB_STATIC=1 (so interactive explorers are stored as self-contained HTML that works on the
+website without a kernel). Widget state is stored; volatile metadata (timings, kernel versions)
+is stripped so that a re-run changes only what really changed. nbval (strict) then checks that
+every stored text output reproduces: see the README.
+
+Usage:
+    python scripts/run_notebooks.py                 # every notebook listed in _toc.yml
+    python scripts/run_notebooks.py book/conv.ipynb # just these
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toc_notebooks() -> list[Path]:
+    """Every ``.ipynb`` the table of contents names, in reading order."""
+    text = (ROOT / "_toc.yml").read_text()
+    names = re.findall(r"(?:root|file):\s*(\S+)", text)
+    return [ROOT / f"{n}.ipynb" for n in names if (ROOT / f"{n}.ipynb").exists()]
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> None:
+    nb.metadata = nbformat.from_dict({
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        **({"widgets": nb.metadata["widgets"]} if nb.metadata.get("widgets") else {}),
+    })
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.metadata.pop("collapsed", None)
+
+
+def run(path: Path, timeout: int = 600) -> float:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    os.environ["LAYERS_LIB_STATIC"] = "1"
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False, store_widget_state=True,
+    )
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    strip_volatile(nb)
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.notebooks] or toc_notebooks()
+    for path in paths:
+        elapsed = run(path)
+        size = path.stat().st_size / 1024
+        print(f"{path.relative_to(ROOT)}: executed in {elapsed:.1f} s, {size:.0f} KB", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
