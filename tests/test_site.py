@@ -1,13 +1,31 @@
-"""The course website: a strict build with zero warnings, and pages that work in a real browser."""
+"""The course website: a strict build with zero warnings, and pages that work in a real browser.
+
+One session-scoped build (tests/conftest.py) is shared by every test here. The browser is
+Debian's Chromium driven by Playwright; all requests that leave the local server are recorded
+(and blocked), so "no request outside the site" is checked, not assumed.
+"""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from site_helpers import HTML, open_page
+from site_helpers import HTML, ROOT, open_page
 
 pytestmark = pytest.mark.slow
+
+REPO = "layers-interactively/layers-interactively"
+
+
+def toc_pages() -> list[str]:
+    """Every page of the table of contents, as paths relative to the site root (``book/x.html``)."""
+    text = (ROOT / "_toc.yml").read_text()
+    return [f"{name}.html" for name in re.findall(r"(?:root|file):\s*(\S+)", text)]
+
+
+def chapter_pages() -> list[str]:
+    """Pages made from notebooks (they get launch and download buttons)."""
+    return [p for p in toc_pages() if (ROOT / p.replace(".html", ".ipynb")).exists()]
 
 
 def test_strict_build_has_no_warnings(site_build):
@@ -16,9 +34,11 @@ def test_strict_build_has_no_warnings(site_build):
     warnings = [line for line in output.splitlines() if re.search(r"WARNING|ERROR", line)]
     assert warnings == [], "\n".join(warnings)
     assert (HTML / "index.html").exists()
+    for page in toc_pages():
+        assert (HTML / page).exists(), page
 
 
-def test_intro_page_in_browser(site_url, browser):
+def test_intro_page_content(site_url, browser):
     page, problems = open_page(browser, f"{site_url}/book/intro.html")
     try:
         assert problems == {"console": [], "pageerror": [], "external": []}
@@ -27,13 +47,8 @@ def test_intro_page_in_browser(site_url, browser):
         for phrase in ("input layer", "Hidden layers", "output layer", "(N, C, H, W)",
                        "batch first", "Binder", "Total parameters: 31,530"):
             assert phrase in body, phrase
-        # the code cells were rendered with their stored outputs, and figures carry alt text
         assert page.locator("div.cell_output").count() >= 4
-        images = page.locator("main img")
-        assert images.count() >= 1
-        for i in range(images.count()):
-            alt = images.nth(i).get_attribute("alt") or ""
-            assert len(alt) > 10, f"image {i} has no meaningful alt text: {alt!r}"
+        assert page.locator("mjx-container").count() > 0, "MathJax (served locally) did not render"
     finally:
         page.close()
 
@@ -43,5 +58,137 @@ def test_index_redirects_to_intro(site_url, browser):
     try:
         page.wait_for_url(re.compile(r".*/book/intro\.html"), timeout=5000)
         assert problems["pageerror"] == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_page_loads_cleanly_with_alt_text(site_url, browser, path):
+    """Every page: no console error, no page error, no request outside the site, and every image
+    in the content has meaningful alt text."""
+    page, problems = open_page(browser, f"{site_url}/{path}")
+    try:
+        page.wait_for_timeout(500)
+        assert problems == {"console": [], "pageerror": [], "external": []}, problems
+        images = page.locator("main img")
+        for i in range(images.count()):
+            alt = (images.nth(i).get_attribute("alt") or "").strip()
+            src = images.nth(i).get_attribute("src") or ""
+            assert len(alt) >= 10 and not alt.endswith(".png"), f"{path}: image {i} ({src[:60]}) alt={alt!r}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", chapter_pages())
+def test_launch_and_download_buttons(site_url, browser, path):
+    page, _ = open_page(browser, f"{site_url}/{path}")
+    try:
+        notebook = path.replace(".html", ".ipynb")
+        hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.href)")
+        binder = [h for h in hrefs if h.startswith("https://mybinder.org/")]
+        colab = [h for h in hrefs if h.startswith("https://colab.research.google.com/")]
+        assert binder and all(f"gh/{REPO}/main" in h and notebook in h for h in binder), binder
+        assert "urlpath=lab" in binder[0], "Binder should open JupyterLab"
+        assert colab and all(f"github/{REPO}/blob/main/{notebook}" in h for h in colab), colab
+        downloads = [h for h in hrefs if h.endswith(f"_sources/{notebook}")]
+        assert downloads, "no download link for the notebook"
+    finally:
+        page.close()
+
+
+def test_search_finds_stride(site_url, browser):
+    page, problems = open_page(browser, f"{site_url}/search.html?q=stride")
+    try:
+        page.wait_for_selector("#search-results li, ul.search li", timeout=10000)
+        results = page.locator("#search-results li, ul.search li")
+        assert results.count() >= 1
+        assert problems["pageerror"] == [] and problems["external"] == []
+    finally:
+        page.close()
+
+
+def _explorer_pages() -> list[str]:
+    found = []
+    for path in toc_pages():
+        file = HTML / path
+        if file.exists() and "ll-explorer" in file.read_text(errors="ignore"):
+            found.append(path)
+    return found
+
+
+def test_every_explorer_responds_to_its_sliders(site_url, browser):
+    """On every page, move every slider of every explorer: the frame and the read-out change."""
+    pages = _explorer_pages()
+    assert pages, "no page contains an explorer"
+    moved = 0
+    for path in pages:
+        page, problems = open_page(browser, f"{site_url}/{path}")
+        try:
+            explorers = page.locator(".ll-explorer")
+            assert explorers.count() >= 1
+            for e in range(explorers.count()):
+                explorer = explorers.nth(e)
+                sliders = explorer.locator("input.ll-slider")
+                for s in range(sliders.count()):
+                    slider = sliders.nth(s)
+                    before_src = explorer.locator("img.ll-frame").get_attribute("src")
+                    before_text = explorer.locator(".ll-readout").inner_text()
+                    value, maximum = int(slider.input_value()), int(slider.get_attribute("max"))
+                    new = value + 1 if value < maximum else value - 1
+                    slider.evaluate("(el, v) => { el.value = v; el.dispatchEvent(new Event('input', "
+                                    "{bubbles: true})); }", str(new))
+                    after_src = explorer.locator("img.ll-frame").get_attribute("src")
+                    after_text = explorer.locator(".ll-readout").inner_text()
+                    where = f"{path}: explorer {e}, slider {slider.get_attribute('data-param')}"
+                    assert after_src != before_src, f"{where}: the figure did not change"
+                    assert after_text != before_text, f"{where}: the read-out did not change"
+                    moved += 1
+            assert problems == {"console": [], "pageerror": [], "external": []}, problems
+        finally:
+            page.close()
+    assert moved >= len(pages)
+
+
+def test_every_player_steps_forward(site_url, browser):
+    pages = [p for p in toc_pages()
+             if (HTML / p).exists() and "ll-player" in (HTML / p).read_text(errors="ignore")]
+    for path in pages:
+        page, problems = open_page(browser, f"{site_url}/{path}")
+        try:
+            players = page.locator(".ll-player")
+            for i in range(players.count()):
+                player = players.nth(i)
+                before = player.locator("img.ll-frame").get_attribute("src")
+                player.locator(".ll-next").click()
+                assert player.locator("img.ll-frame").get_attribute("src") != before, f"{path}: player {i}"
+            assert problems["pageerror"] == [] and problems["console"] == []
+        finally:
+            page.close()
+
+
+def test_no_stray_files_in_site():
+    """The strict build lists only table-of-contents pages (only_build_toc_files)."""
+    html_pages = {p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
+                  if not p.relative_to(HTML).as_posix().startswith("_")}
+    expected = set(toc_pages()) | {"index.html", "search.html", "genindex.html"}
+    assert html_pages <= expected, sorted(html_pages - expected)
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_accessibility_scan(site_url, browser, path):
+    """axe-core (from npm, installed by `npm ci`) finds no serious or critical violation."""
+    assert AXE.exists(), "run `npm ci` first: axe-core is a test dependency from the npm registry"
+    page, _ = open_page(browser, f"{site_url}/{path}")
+    try:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], "\n".join(serious)
     finally:
         page.close()
