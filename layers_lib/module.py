@@ -212,13 +212,13 @@ class Sequential(Module):
             >>> import layers_lib as ll
             >>> net = ll.Sequential(ll.Conv2d(1, 16, 3, padding=1), ll.ReLU(), ll.MaxPool2d(2))
             >>> print(net.summary((64, 1, 28, 28)))
-            Layer                                      Output shape       Params
-            -------------------------------------------------------------------
-            input                                      64×1×28×28              0
-            0  Conv2d(1, 16, kernel_size=(3, 3), ...)  64×16×28×28           160
-            1  ReLU()                                  64×16×28×28             0
-            2  MaxPool2d(kernel_size=2, stride=2, ...  64×16×14×14             0
-            -------------------------------------------------------------------
+            Layer                                            Output shape    Params
+            -----------------------------------------------------------------------
+            input                                            64×1×28×28           0
+            0  Conv2d(1, 16, kernel_size=(3, 3), stride=(1…  64×16×28×28        160
+            1  ReLU()                                        64×16×28×28          0
+            2  MaxPool2d(kernel_size=2, stride=2, padding=…  64×16×14×14          0
+            -----------------------------------------------------------------------
             Total parameters: 160
         """
         modes = [(m, m.training) for _, m in self.named_modules()]
@@ -228,18 +228,19 @@ class Sequential(Module):
             rows = [("input", _shape_str(x.shape), 0)]
             for i, module in enumerate(self):
                 x = module(x)
-                name = repr(module).split("\n")[0]
-                if len(name) > 38:
-                    name = name[:35] + "..."
                 shape = x[0].shape if isinstance(x, tuple) else x.shape
+                name = repr(module).splitlines()[0]
+                name = name if len(name) <= 44 else name[:43] + "…"
                 rows.append((f"{i:<2} {name}", _shape_str(shape), module.num_parameters()))
         finally:
             for module, mode in modes:
                 module.training = mode
-        width = 67
-        lines = [f"{'Layer':<42} {'Output shape':<16} {'Params':>7}", "-" * width]
-        lines += [f"{name:<42} {shape:<16} {n:>7,}" for name, shape, n in rows]
-        lines += ["-" * width, f"Total parameters: {self.num_parameters():,}"]
+        w_name = max(len("Layer"), *(len(r[0]) for r in rows))
+        w_shape = max(len("Output shape"), *(len(r[1]) for r in rows))
+        lines = [f"{'Layer':<{w_name}}  {'Output shape':<{w_shape}}  {'Params':>8}"]
+        lines.append("-" * len(lines[0]))
+        lines += [f"{name:<{w_name}}  {shape:<{w_shape}}  {n:>8,}" for name, shape, n in rows]
+        lines += ["-" * len(lines[0]), f"Total parameters: {self.num_parameters():,}"]
         return "\n".join(lines)
 
 
