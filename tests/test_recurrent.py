@@ -1,0 +1,402 @@
+"""RNN, LSTM and GRU: parity with torch (outputs, final states, dx, dh0/dc0, every parameter
+gradient, gradients through h_n/c_n), central differences, long sequences, bad input, fuzzing."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch_compare import ATOL, RTOL, assert_close, compare_with_torch, copy_torch_params
+
+import layers_lib as ll
+
+KINDS = ["RNN", "LSTM", "GRU"]
+
+
+# -- wrappers: one array in, one array out, so the shared helpers see the whole layer ------------
+class TorchSeq(torch.nn.Module):
+    """Runs a torch recurrent layer and returns [output, h_n (, c_n)] flattened into one vector;
+    the initial states, if given, are parameters so that their gradients are compared too."""
+
+    def __init__(self, rnn, h0=None, c0=None):
+        super().__init__()
+        if h0 is not None:
+            self.h0 = torch.nn.Parameter(torch.tensor(h0))
+        if c0 is not None:
+            self.c0 = torch.nn.Parameter(torch.tensor(c0))
+        self.m = rnn
+
+    def forward(self, x):
+        h0 = getattr(self, "h0", None)
+        if isinstance(self.m, torch.nn.LSTM):
+            hx = None if h0 is None else (h0, self.c0)
+            y, (h, c) = self.m(x, hx)
+            return torch.cat([y.reshape(-1), h.reshape(-1), c.reshape(-1)])
+        y, h = self.m(x, h0)
+        return torch.cat([y.reshape(-1), h.reshape(-1)])
+
+
+class LLSeq(ll.Module):
+    """The layers_lib twin of :class:`TorchSeq`; backward splits the gradient into d_output,
+    d_hn (and d_cn) and adds dh0/dc0 into the state parameters."""
+
+    def __init__(self, rnn, h0=None, c0=None):
+        super().__init__()
+        if h0 is not None:
+            self.h0 = ll.Parameter(h0)
+        if c0 is not None:
+            self.c0 = ll.Parameter(c0)
+        self.m = rnn
+
+    def forward(self, x):
+        h0 = self.h0.data if hasattr(self, "h0") else None
+        if isinstance(self.m, ll.LSTM):
+            hx = None if h0 is None else (h0, self.c0.data)
+            y, (h, c) = self.m(x, hx)
+            parts = [y, h, c]
+        else:
+            y, h = self.m(x, h0)
+            parts = [y, h]
+        self._cache = [p.shape for p in parts]
+        return np.concatenate([p.reshape(-1) for p in parts])
+
+    def backward(self, dy):
+        shapes = self._saved()
+        pieces, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            pieces.append(dy[start:start + size].reshape(shape))
+            start += size
+        dx = self.m.backward(*pieces)
+        if hasattr(self, "h0"):
+            self.h0.grad += self.m.dh0
+        if hasattr(self, "c0"):
+            self.c0.grad += self.m.dc0
+        return dx
+
+
+def make_pair(kind, input_size, hidden_size, **kw):
+    """The layers_lib layer and its torch twin with the same settings (weights copied later)."""
+    m = getattr(ll, kind)(input_size, hidden_size, rng=np.random.default_rng(0), **kw)
+    return m, getattr(torch.nn, kind)(input_size, hidden_size, batch_first=True, **kw)
+
+
+def states(kind, shape, given, rng):
+    if not given:
+        return None, None
+    return rng.normal(size=shape), (rng.normal(size=shape) if kind == "LSTM" else None)
+
+
+# -- parity with torch ------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("T", [1, 5])
+@pytest.mark.parametrize("with_h0", [False, True])
+def test_matches_torch(kind, num_layers, bidirectional, T, with_h0):
+    rng = np.random.default_rng(T + 10 * num_layers)
+    N, D, H = 3, 4, 5
+    m, tm = make_pair(kind, D, H, num_layers=num_layers, bidirectional=bidirectional)
+    S = (num_layers * (2 if bidirectional else 1), N, H)
+    h0, c0 = states(kind, S, with_h0, rng)
+    x = rng.normal(size=(N, T, D))
+    # the random upstream gradient covers output, h_n and c_n; h0/c0 grads are compared as params
+    compare_with_torch(LLSeq(m, h0, c0), TorchSeq(tm, h0, c0), x, steps=2)
+
+
+@pytest.mark.parametrize("kind,kw", [
+    ("RNN", {"nonlinearity": "relu"}),
+    ("RNN", {"nonlinearity": "relu", "bias": False, "num_layers": 2, "bidirectional": True}),
+    ("LSTM", {"bias": False, "num_layers": 2}),
+    ("GRU", {"bias": False, "bidirectional": True}),
+    ("GRU", {"num_layers": 3, "bidirectional": True}),
+    ("LSTM", {"num_layers": 3, "bidirectional": True}),
+])
+def test_matches_torch_options(kind, kw):
+    rng = np.random.default_rng(1)
+    m, tm = make_pair(kind, 2, 3, **kw)
+    S = (kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1), 4, 3)
+    h0, c0 = states(kind, S, True, rng)
+    compare_with_torch(LLSeq(m, h0, c0), TorchSeq(tm, h0, c0), rng.normal(size=(4, 6, 2)))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_parameter_names_shapes_and_init(kind):
+    m = getattr(ll, kind)(7, 16, num_layers=2, bidirectional=True, rng=np.random.default_rng(0))
+    tm = getattr(torch.nn, kind)(7, 16, num_layers=2, bidirectional=True, batch_first=True)
+    ours = [(n, p.shape) for n, p in m.named_parameters()]
+    theirs = [(n, tuple(p.shape)) for n, p in tm.named_parameters()]
+    assert ours == theirs
+    bound = 1 / np.sqrt(16)
+    for _, p in m.named_parameters():
+        assert np.abs(p.data).max() <= bound
+        assert p.data.std() > bound / 3  # really uniform on the whole range, not zeros
+    assert m.num_parameters() == sum(p.numel() for p in tm.parameters())
+
+
+def test_float32_computes_in_input_dtype():
+    rng = np.random.default_rng(2)
+    m = ll.LSTM(3, 4, num_layers=2, rng=rng)
+    x = rng.normal(size=(2, 5, 3))
+    y64, (h64, _) = m(x)
+    dx64 = m.backward(np.ones_like(y64))
+    y32, (h32, c32) = m(x.astype(np.float32), (np.zeros((2, 2, 4)), np.zeros((2, 2, 4))))
+    assert y32.dtype == h32.dtype == c32.dtype == np.float32
+    dx32 = m.backward(np.ones_like(y32))
+    assert dx32.dtype == np.float32 and m.weight_ih_l0.grad.dtype == np.float64
+    np.testing.assert_allclose(y32, y64, atol=1e-5)
+    np.testing.assert_allclose(dx32, dx64, atol=1e-5)
+
+
+def test_gradients_accumulate():
+    rng = np.random.default_rng(3)
+    m = ll.GRU(2, 3, rng=rng)
+    x = rng.normal(size=(2, 4, 2))
+    y, _ = m(x)
+    dy = rng.normal(size=y.shape)
+    m.backward(dy)
+    once = m.weight_hh_l0.grad.copy()
+    m.backward(dy)
+    np.testing.assert_allclose(m.weight_hh_l0.grad, 2 * once)
+    m.zero_grad()
+    assert not m.weight_hh_l0.grad.any()
+
+
+# -- central differences ------------------------------------------------------------------------------
+def scaled_error(analytic, numeric) -> float:
+    """max |analytic - numeric| / max |numeric|: the error relative to the gradient's scale.
+
+    Elementwise relative error (``rel_error``) is dominated by finite-difference noise (~1e-10
+    absolute) on the near-zero entries that saturated gates and stacked layers produce; measured
+    against the scale of the whole gradient a correct backward pass is at ~1e-9, a wrong one far off.
+    """
+    return float(np.abs(analytic - numeric).max() / max(np.abs(numeric).max(), 1e-8))
+
+
+def scaled_gradient_errors(module, x, seed=0) -> dict[str, float]:
+    """``check_gradients`` with :func:`scaled_error`: the input and every parameter."""
+    y = module(x)
+    dy = np.random.default_rng(seed).normal(size=y.shape)
+
+    def loss() -> float:
+        return float(np.sum(module(x) * dy))
+
+    module.zero_grad()
+    module(x)
+    errors = {"input": scaled_error(module.backward(dy), ll.numerical_gradient(loss, x))}
+    analytic = {name: p.grad.copy() for name, p in module.named_parameters()}
+    for name, p in module.named_parameters():
+        errors[name] = scaled_error(analytic[name], ll.numerical_gradient(loss, p.data))
+    return errors
+
+
+@pytest.mark.parametrize("kind,kw", [
+    ("RNN", {}),
+    ("RNN", {"nonlinearity": "relu", "bidirectional": True}),
+    ("LSTM", {"num_layers": 2, "bidirectional": True}),
+    ("LSTM", {"bias": False}),
+    ("GRU", {"num_layers": 2, "bidirectional": True}),
+    ("GRU", {}),
+])
+def test_central_differences(kind, kw):
+    rng = np.random.default_rng(4)
+    m = getattr(ll, kind)(2, 3, rng=rng, **kw)
+    S = (kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1), 2, 3)
+    h0, c0 = states(kind, S, True, rng)
+    x = rng.normal(size=(2, 4, 2))
+    errors = scaled_gradient_errors(LLSeq(m, h0, c0), x, seed=5)
+    assert set(errors) == {"input", "h0", *(["c0"] if kind == "LSTM" else []),
+                           *(f"m.{n}" for n, _ in m.named_parameters())}
+    assert max(errors.values()) < 1e-7, errors
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_cell_cores_central_differences(cell):
+    """Each one-step core on its own: gradients w.r.t. gx, h_prev (and c_prev) and, through
+    dgh, the hidden-side pre-activations (checked via W_hh: dW_hh = dgh^T h_prev)."""
+    rng = np.random.default_rng(6)
+    N, H = 3, 4
+    G = {"rnn": 1, "lstm": 4, "gru": 3}[cell] * H
+    gx, h_prev, c_prev = rng.normal(size=(N, G)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    w_hh, b_hh = rng.normal(size=(G, H)) * 0.5, rng.normal(size=G)
+    dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+
+    def run():
+        if cell == "lstm":
+            h, c, cache = ll.lstm_cell_forward(gx, h_prev, c_prev, w_hh, b_hh)
+            return float(np.sum(h * dh) + np.sum(c * dc)), cache
+        fwd = ll.rnn_cell_forward if cell == "rnn" else ll.gru_cell_forward
+        h, cache = fwd(gx, h_prev, w_hh, b_hh)
+        return float(np.sum(h * dh)), cache
+
+    _, cache = run()
+    if cell == "lstm":
+        dgx, dgh, dh_prev, dc_prev = ll.lstm_cell_backward(dh, dc, cache)
+        assert scaled_error(dc_prev, ll.numerical_gradient(lambda: run()[0], c_prev)) < 1e-7
+    else:
+        back = ll.rnn_cell_backward if cell == "rnn" else ll.gru_cell_backward
+        dgx, dgh, dh_prev = back(dh, cache)
+    loss = lambda: run()[0]  # noqa: E731
+    assert scaled_error(dgx, ll.numerical_gradient(loss, gx)) < 1e-7
+    assert scaled_error(dh_prev, ll.numerical_gradient(loss, h_prev)) < 1e-7
+    assert scaled_error(dgh.T @ h_prev, ll.numerical_gradient(loss, w_hh)) < 1e-7
+    assert scaled_error(dgh.sum(0), ll.numerical_gradient(loss, b_hh)) < 1e-7
+
+
+# -- what the chapters read: hidden states, gates, cell states ------------------------------------------
+def test_lstm_recorded_states_obey_the_equations():
+    rng = np.random.default_rng(7)
+    m = ll.LSTM(3, 4, num_layers=2, bidirectional=True, rng=rng)
+    x = rng.normal(size=(2, 5, 3))
+    h0, c0 = rng.normal(size=(4, 2, 4)), rng.normal(size=(4, 2, 4))
+    y, (h_n, c_n) = m(x, (h0, c0))
+    hs, cs, g = m.hidden_states, m.cell_states, m.gates
+    assert hs.shape == cs.shape == (4, 2, 5, 4) and all(g[k].shape == hs.shape for k in "ifgo")
+    np.testing.assert_allclose(np.concatenate([hs[2], hs[3]], axis=-1), y)  # last layer = output
+    np.testing.assert_allclose(h_n[0], hs[0][:, -1])  # forward direction ends at t = T-1
+    np.testing.assert_allclose(h_n[1], hs[1][:, 0])  # reverse direction ends at t = 0
+    np.testing.assert_allclose(c_n[3], cs[3][:, 0])
+    np.testing.assert_allclose(hs, g["o"] * np.tanh(cs))
+    c_prev = np.concatenate([c0[0][:, None], cs[0][:, :-1]], axis=1)  # forward: c_{t-1}
+    np.testing.assert_allclose(cs[0], g["f"][0] * c_prev + g["i"][0] * g["g"][0])
+    c_next = np.concatenate([cs[1][:, 1:], c0[1][:, None]], axis=1)  # reverse: c_{t+1}
+    np.testing.assert_allclose(cs[1], g["f"][1] * c_next + g["i"][1] * g["g"][1])
+    for k in "ifo":
+        assert ((g[k] > 0) & (g[k] < 1)).all()
+
+
+def test_gru_recorded_gates_obey_the_equations():
+    rng = np.random.default_rng(8)
+    m = ll.GRU(3, 4, rng=rng)
+    h0 = rng.normal(size=(1, 2, 4))
+    y, _ = m(rng.normal(size=(2, 6, 3)), h0)
+    g = m.gates
+    h = m.hidden_states[0]
+    h_prev = np.concatenate([h0[0][:, None], h[:, :-1]], axis=1)
+    np.testing.assert_allclose(h, (1 - g["z"][0]) * g["n"][0] + g["z"][0] * h_prev)
+    np.testing.assert_allclose(h, y)
+    assert sorted(g) == ["n", "r", "z"]
+
+
+def test_recorded_states_need_a_forward_pass():
+    m = ll.LSTM(2, 3)
+    with pytest.raises(RuntimeError, match="forward"):
+        m.hidden_states  # noqa: B018
+    with pytest.raises(AttributeError):
+        ll.RNN(2, 3)(np.zeros((1, 2, 2)))
+        ll.RNN(2, 3).gates  # noqa: B018
+
+
+# -- long sequences ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_long_sequences_of_large_inputs_stay_finite(kind, dtype):
+    rng = np.random.default_rng(9)
+    m, tm = make_pair(kind, 3, 6, bidirectional=True)
+    tm = tm.double() if dtype == np.float64 else tm
+    copy_torch_params(m, tm)
+    x = (rng.normal(size=(2, 400, 3)) * 100).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value warnings
+        y, _ = m(x)
+        dx = m.backward(np.ones_like(y))
+    assert np.isfinite(y).all() and np.isfinite(dx).all()
+    assert all(np.isfinite(p.grad).all() for p in m.parameters())
+    with torch.no_grad():
+        yt, _ = tm(torch.tensor(x))
+    tol = dict(rtol=RTOL, atol=ATOL) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-5)
+    assert_close(y, yt.numpy(), "output over 400 steps", **tol)
+
+
+# -- bad input ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_input_gets_clear_errors(kind):
+    cls = getattr(ll, kind)
+    m = cls(3, 4, num_layers=2)
+    with pytest.raises(ValueError, match=rf"{kind} expected input of shape \(N, T, 3\).*got \(2, 5, 4\)"):
+        m(np.zeros((2, 5, 4)))
+    with pytest.raises(ValueError, match=rf"{kind} expected input of shape \(N, T, 3\).*got \(5, 3\)"):
+        m(np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="T >= 1"):
+        m(np.zeros((2, 0, 3)))
+    with pytest.raises(TypeError, match=f"{kind} expected a floating-point input"):
+        m(np.zeros((2, 5, 3), dtype=int))
+    bad_state = np.zeros((1, 2, 4))
+    hx = (bad_state, bad_state) if kind == "LSTM" else bad_state
+    with pytest.raises(ValueError, match=r"of shape \(num_layers \* num_directions, N, hidden_size\) = "
+                                         r"\(2, 2, 4\), got \(1, 2, 4\)"):
+        m(np.zeros((2, 5, 3)), hx)
+    with pytest.raises(RuntimeError, match=f"{kind}.backward\\(\\) was called before forward"):
+        cls(3, 4).backward(np.zeros((2, 5, 4)))
+    y, _ = m(np.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match=rf"{kind}.backward expected a gradient of shape \(2, 5, 4\)"):
+        m.backward(np.zeros((2, 5, 8)))
+    with pytest.raises(ValueError, match=rf"{kind}.backward expected a gradient of shape \(2, 2, 4\)"):
+        m.backward(np.zeros_like(y), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=f"{kind} is always batch-first"):
+        cls(3, 4, batch_first=False)
+    with pytest.raises(ValueError, match=f"{kind} expected hidden_size >= 1, got 0"):
+        cls(3, 0)
+    with pytest.raises(TypeError, match=f"{kind} expected num_layers to be an int"):
+        cls(3, 4, num_layers=1.5)
+
+
+def test_bad_nonlinearity_and_lstm_state():
+    with pytest.raises(ValueError, match="RNN expected nonlinearity 'tanh' or 'relu', got 'sigmoid'"):
+        ll.RNN(3, 4, nonlinearity="sigmoid")
+    with pytest.raises(ValueError, match=r"LSTM expected hx to be a pair \(h_0, c_0\)"):
+        ll.LSTM(3, 4)(np.zeros((2, 5, 3)), np.zeros((1, 2, 4)))
+    with pytest.raises(ValueError, match="LSTM expected c_0 of shape"):
+        ll.LSTM(3, 4)(np.zeros((2, 5, 3)), (np.zeros((1, 2, 4)), np.zeros((1, 3, 4))))
+    m = ll.LSTM(3, 4)
+    y, _ = m(np.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match=r"LSTM.backward expected a gradient of shape \(1, 2, 4\)"):
+        m.backward(np.zeros_like(y), None, np.zeros((1, 1, 4)))
+
+
+def test_repr():
+    lstm = ll.LSTM(3, 4, num_layers=2, bidirectional=True)
+    assert repr(lstm) == "LSTM(3, 4, num_layers=2, bidirectional=True)"
+    assert repr(ll.RNN(3, 4, nonlinearity="relu", bias=False)) == "RNN(3, 4, nonlinearity='relu', bias=False)"
+
+
+# -- fuzzing ------------------------------------------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(kind=st.sampled_from(KINDS), N=st.integers(0, 3), T=st.integers(0, 4), D=st.integers(1, 4),
+       D_given=st.integers(1, 4), H=st.integers(1, 4), num_layers=st.integers(1, 2),
+       bidirectional=st.booleans(), with_h0=st.booleans(), seed=st.integers(0, 2**16))
+def test_fuzz_against_torch(kind, N, T, D, D_given, H, num_layers, bidirectional, with_h0, seed):
+    rng = np.random.default_rng(seed)
+    m, tm = make_pair(kind, D, H, num_layers=num_layers, bidirectional=bidirectional)
+    tm = tm.double()
+    copy_torch_params(m, tm)
+    x = rng.normal(size=(N, T, D_given))
+    S = (num_layers * (2 if bidirectional else 1), N, H)
+    h0, c0 = states(kind, S, with_h0, rng)
+    hx, thx = (h0, None if h0 is None else torch.tensor(h0))
+    if kind == "LSTM" and with_h0:
+        hx, thx = (h0, c0), (torch.tensor(h0), torch.tensor(c0))
+    try:
+        y, s = m(x, hx)
+    except ValueError as err:
+        assert kind in str(err)
+        with pytest.raises(RuntimeError):  # torch refuses it too
+            tm(torch.tensor(x), thx)
+        return
+    xt = torch.tensor(x, requires_grad=True)
+    yt, st_ = tm(xt, thx)
+    assert y.shape == (N, T, S[0] // num_layers * H)
+    assert_close(y, yt.detach().numpy(), "output")
+    h_n = s[0] if kind == "LSTM" else s
+    h_nt = st_[0] if kind == "LSTM" else st_
+    assert_close(h_n, h_nt.detach().numpy(), "h_n")
+    dy = rng.normal(size=y.shape)
+    dx = m.backward(dy)
+    if N:
+        yt.backward(torch.tensor(dy))
+        assert_close(dx, xt.grad.numpy(), "dx")
+    assert dx.shape == x.shape and m.dh0.shape == S
