@@ -1,10 +1,9 @@
 from __future__ import annotations
 
+import shutil
 import subprocess
-import sys
 
 import pytest
-
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, HTML, ROOT, serve
 
 
@@ -12,7 +11,7 @@ from site_helpers import CHROMIUM, CHROMIUM_ARGS, HTML, ROOT, serve
 def site_build():
     """Build the site strictly once per session: any warning fails (-W), nitpicky (-n)."""
     result = subprocess.run(
-        [sys.executable, "-m", "jupyter_book", "build", ".", "-W", "-n", "--keep-going"],
+        [shutil.which("jupyter-book") or "jupyter-book", "build", ".", "-W", "-n", "--keep-going"],
         cwd=ROOT, capture_output=True, text=True, timeout=1800,
     )
     return result

@@ -12,7 +12,7 @@ import pkgutil
 from . import _core
 from ._core import *  # noqa: F401,F403
 
-_SUBMODULES = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
+_SUBMODULES = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}  # noqa: F405
 
 
 def __getattr__(name):
