@@ -1,0 +1,143 @@
+"""Figures for the chapter on activation layers.
+
+* :func:`plot_layer_norms` — a per-layer quantity (a gradient norm) through deep stacks, log axis;
+* :func:`plot_softmax_jacobian` — softmax probabilities and their Jacobian ``diag(p) - p pᵀ``;
+* :func:`plot_decision_regions` — a 2-D classifier's predicted probability over the plane with
+  the training points on top.
+
+Activation functions and their derivatives are drawn by the general ``viz.plot_functions``. Lines
+follow the course's line cycle (colour and dash pattern) and the maps are greyscale, so every
+figure reads in print.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+__all__ = ["plot_layer_norms", "plot_softmax_jacobian", "plot_decision_regions"]
+
+
+def plot_layer_norms(panels, title="Gradient norm at each layer", ylabel="‖∂L/∂W‖ (log scale)",
+                     xlabel="layer (1 = next to the input)"):
+    """Plot one value per layer for several networks on a log axis, in one or more panels that
+    share the y-axis (e.g. the same networks under two initialisations).
+
+    Args:
+        panels: ``{panel title: {curve name: values}}``; the values are for layers ``1 .. L``,
+            in order from the input.
+        title, ylabel, xlabel: labels.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    if not isinstance(panels, dict) or not panels:
+        raise TypeError("plot_layer_norms expected {panel title: {name: values}}")
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 0.6, 3.5), sharey=True,
+                             squeeze=False)
+    markers = "os^vDP*"
+    for ax, (panel, curves) in zip(axes[0], panels.items(), strict=True):
+        for i, (name, values) in enumerate(curves.items()):
+            values = np.asarray(values, dtype=float)
+            ax.plot(np.arange(1, len(values) + 1), values, marker=markers[i % len(markers)], ms=4,
+                    label=name)
+        ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(xlabel)
+        ax.set_title(panel, fontsize=10)
+        ax.grid(alpha=0.3, which="major")
+        ax.legend(fontsize=8)
+    axes[0, 0].set_ylabel(ylabel)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_softmax_jacobian(logits, title="Softmax and its Jacobian"):
+    """Bar chart of ``p = softmax(logits)`` beside the Jacobian ``J[i, j] = ∂p_i/∂z_j``.
+
+    ``J = diag(p) - p pᵀ``: positive on the diagonal (raising a logit raises its own probability),
+    negative off it (and the others fall), and every row and column sums to 0 (the
+    probabilities always sum to 1).
+
+    Args:
+        logits: a 1-D array ``z``.
+        title: the figure title.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    z = np.asarray(logits, dtype=float).reshape(-1)
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    jac = np.diag(p) - np.outer(p, p)
+    k = len(z)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.4), gridspec_kw={"width_ratios": [1, 1.1]})
+    left.bar(np.arange(k), p, color="0.55", edgecolor="black")
+    for i, v in enumerate(p):
+        left.text(i, v + 0.01, f"{v:.2f}", ha="center", fontsize=8)
+    left.set_xticks(np.arange(k), [f"z{i}={v:g}" for i, v in enumerate(z)], fontsize=8)
+    left.set_ylim(0, 1.05)
+    left.set_xlabel("class (logit)")
+    left.set_ylabel("p = softmax(z)")
+    left.set_title("probabilities", fontsize=10)
+    lim = np.abs(jac).max()
+    im = right.imshow(jac, cmap="gray", vmin=-lim, vmax=lim)
+    for (i, j), v in np.ndenumerate(jac):
+        right.text(j, i, f"{v:+.3f}", ha="center", va="center", fontsize=8,
+                   color="black" if v > 0 else "white")
+    right.set_xticks(np.arange(k), [f"z{j}" for j in range(k)])
+    right.set_yticks(np.arange(k), [f"p{i}" for i in range(k)])
+    right.set_xlabel("input logit j")
+    right.set_ylabel("output probability i")
+    right.set_title("Jacobian ∂p_i/∂z_j = diag(p) − p pᵀ", fontsize=10)
+    fig.colorbar(im, ax=right, shrink=0.8)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_decision_regions(predict, X, y, title="Decision regions", resolution=120, margin=0.5, ax=None):
+    """Shade the plane by a binary classifier's predicted probability of class 1, draw its
+    decision boundary (probability 0.5) and the data.
+
+    Args:
+        predict: maps points of shape ``(M, 2)`` to probabilities of class 1, shape ``(M,)``.
+        X: the data, shape ``(N, 2)``; y: labels in ``{0, 1}``, shape ``(N,)``.
+        title: the axes title.
+        resolution: grid points per side.
+        margin: how far the plotted area extends beyond the data.
+        ax: draw into these axes (default: a new figure).
+
+    Returns:
+        The matplotlib Figure.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or len(y) != len(X):
+        raise ValueError(f"plot_decision_regions expected X of shape (N, 2) and y of shape (N,), "
+                         f"got {X.shape} and {y.shape}")
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    prob = np.asarray(predict(np.stack([g0.ravel(), g1.ravel()], axis=1))).reshape(g0.shape)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.6, 3.8))
+    else:
+        fig = ax.figure
+    levels = np.linspace(0, 1, 11)
+    ax.contourf(g0, g1, prob, levels=levels, cmap="gray_r", vmin=-0.3, vmax=1.3, alpha=0.9)
+    if prob.min() < 0.5 < prob.max():
+        ax.contour(g0, g1, prob, levels=[0.5], colors="tab:red", linewidths=2)
+    ax.scatter(*X[y == 0].T, marker="o", s=18, facecolors="white", edgecolors="black", lw=0.8,
+               label="class 0")
+    ax.scatter(*X[y == 1].T, marker="^", s=20, facecolors="black", edgecolors="white", lw=0.5,
+               label="class 1")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("feature 1")
+    ax.set_ylabel("feature 2")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,30 @@
+"""Each chapter is authored as a jupytext percent script in book/src/ and committed as a notebook
+with outputs. This test keeps the two from drifting apart: the cells of every notebook must be
+exactly the cells of its source script."""
+
+from __future__ import annotations
+
+import jupytext
+import nbformat
+import pytest
+from site_helpers import ROOT
+
+SOURCES = sorted((ROOT / "book" / "src").glob("*.py"))
+
+
+def _notebook_for(src):
+    matches = [p for p in (ROOT / "book").rglob(f"{src.stem}.ipynb") if ".ipynb_checkpoints" not in p.parts]
+    assert len(matches) == 1, f"{src.name}: expected one notebook named {src.stem}.ipynb, found {matches}"
+    return matches[0]
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
+def test_notebook_cells_match_their_source(src):
+    expected = [(c.cell_type, c.source) for c in jupytext.read(src).cells]
+    actual = [(c.cell_type, c.source) for c in nbformat.read(_notebook_for(src), as_version=4).cells]
+    assert actual == expected, f"{src.name} and its notebook differ: convert it with jupytext and re-run"
+
+
+def test_every_notebook_has_a_source():
+    notebooks = {p.stem for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts}
+    assert notebooks == {s.stem for s in SOURCES}
