@@ -165,7 +165,7 @@ predictions = model(x_test).argmax(axis=1)
 confusion = np.zeros((10, 10), dtype=int)
 np.add.at(confusion, (y_test, predictions), 1)
 viz.heatmap(confusion, xlabels=range(10), ylabels=range(10), xlabel="predicted digit",
-            ylabel="true digit", annotate=True, title="Confusion matrix on the test set");
+            ylabel="true digit", annotate=True, fmt="{:.0f}", title="Confusion matrix on the test set");
 
 # %% mystnb={"image": {"alt": "The misclassified test digits, each titled with its true label and the network's prediction."}}
 wrong = np.flatnonzero(predictions != y_test)
@@ -183,6 +183,36 @@ viz.show_images(x_test[wrong, 0], labels=[f"true {y_test[i]}, said {predictions[
 # $10^{-8}$ at every step. Readers do not need PyTorch; the test lives in `tests/`.
 #
 # ## Exercises
+#
+# ```{exercise}
+# :label: capstone-ex0
+# The training loop measures accuracy as the fraction of examples whose highest score is the true
+# class. Write that function yourself and let the checker run it on hidden cases.
+# ```
+
+# %%
+from layers_lib.exercises import capstone as ex
+
+
+def accuracy(logits, labels):
+    """logits: (N, C) class scores; labels: (N,) integers. Return the fraction correct."""
+    # your code here
+    return None
+
+
+ex.check_accuracy(accuracy)
+
+# %% [markdown]
+# ````{solution} capstone-ex0
+# :class: dropdown
+# The class scores of one example are a row, so the prediction is the arg-max along axis 1;
+# the mean of the boolean "prediction equals label" array is the fraction correct:
+#
+# ```python
+# def accuracy(logits, labels):
+#     return float(np.mean(logits.argmax(axis=1) == labels))
+# ```
+# ````
 #
 # ```{exercise}
 # :label: capstone-ex1

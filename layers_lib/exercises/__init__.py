@@ -63,6 +63,8 @@ def _same(got, expected, rtol: float, atol: float) -> bool:
 
 
 def _short(value) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, np.ndarray):
         if value.size <= 16:
             return np.array2string(value, precision=4, separator=", ").replace("\n", " ")
