@@ -12,7 +12,7 @@ Examples:
 """
 
 from .module import Module, Parameter, Sequential
-from .gradcheck import check_gradients, numerical_gradient, rel_error
+from .gradcheck import check_gradients, numerical_gradient, rel_error, scaled_error
 from .linear import *  # noqa: F401,F403
 from .activations import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403

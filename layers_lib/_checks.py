@@ -20,6 +20,14 @@ def as_float_array(layer: str, x, what: str = "input") -> np.ndarray:
     return x
 
 
+def check_float_dtype(layer: str, dtype) -> np.dtype:
+    """A layer's ``dtype=`` argument must be a floating-point type (parameters are trained)."""
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"{layer} expected a floating-point dtype, got {dtype}")
+    return dtype
+
+
 def check_ndim(layer: str, x: np.ndarray, ndims, layout: str) -> None:
     """Raise ``ValueError`` unless ``x.ndim`` is in ``ndims``; ``layout`` reads like ``(N, C, H, W)``."""
     ndims = (ndims,) if isinstance(ndims, int) else tuple(ndims)

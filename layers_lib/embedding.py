@@ -14,8 +14,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import check_grad, check_int
-from .linear import _float_dtype
+from ._checks import check_float_dtype, check_grad, check_int
 from .module import Module, Parameter
 
 __all__ = ["Embedding", "embedding_forward", "embedding_backward"]
@@ -119,7 +118,7 @@ class Embedding(Module):
                                  f"{num_embeddings - 1}], got {padding_idx}")
             padding_idx = int(padding_idx) % num_embeddings
         self.padding_idx = padding_idx
-        dtype = _float_dtype("Embedding", dtype)
+        dtype = check_float_dtype("Embedding", dtype)
         rng = np.random.default_rng() if rng is None else rng
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"Embedding expected rng to be a numpy.random.Generator, "

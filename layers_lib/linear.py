@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_grad, check_int
+from ._checks import as_float_array, check_float_dtype, check_grad, check_int
 from .module import Module, Parameter, fan_in_bound, uniform_init
 
 __all__ = ["Linear", "linear_forward", "linear_backward"]
@@ -61,13 +61,6 @@ def linear_backward(dy: np.ndarray, cache):
     return dx, dw, db
 
 
-def _float_dtype(layer: str, dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if not np.issubdtype(dtype, np.floating):
-        raise TypeError(f"{layer} expected a floating-point dtype, got {dtype}")
-    return dtype
-
-
 class Linear(Module):
     """Applies ``y = x @ weight.T + bias`` to the last dimension of the input.
 
@@ -103,7 +96,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_int("Linear", "in_features", in_features)
         self.out_features = check_int("Linear", "out_features", out_features)
-        dtype = _float_dtype("Linear", dtype)
+        dtype = check_float_dtype("Linear", dtype)
         rng = np.random.default_rng() if rng is None else rng
         bound = fan_in_bound(in_features)
         self.weight = Parameter(uniform_init(rng, (out_features, in_features), bound, dtype))

@@ -31,8 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, check_grad, check_int
-from .linear import _float_dtype
+from ._checks import as_float_array, check_float_dtype, check_grad, check_int
 from .module import Module, Parameter
 
 __all__ = [
@@ -341,7 +340,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = _check_bool(name, "affine", affine)
         self.track_running_stats = _check_bool(name, "track_running_stats", track_running_stats)
-        dtype = _float_dtype(name, dtype)
+        dtype = check_float_dtype(name, dtype)
         self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None
         if track_running_stats:
@@ -513,7 +512,7 @@ class LayerNorm(Module):
         self.eps = _check_real("LayerNorm", "eps", eps)
         self.elementwise_affine = _check_bool("LayerNorm", "elementwise_affine", elementwise_affine)
         _check_bool("LayerNorm", "bias", bias)
-        dtype = _float_dtype("LayerNorm", dtype)
+        dtype = check_float_dtype("LayerNorm", dtype)
         self.weight = Parameter(np.ones(self.normalized_shape, dtype)) if elementwise_affine else None
         self.bias = (Parameter(np.zeros(self.normalized_shape, dtype))
                      if elementwise_affine and bias else None)
@@ -582,7 +581,7 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups})")
         self.eps = _check_real("GroupNorm", "eps", eps)
         self.affine = _check_bool("GroupNorm", "affine", affine)
-        dtype = _float_dtype("GroupNorm", dtype)
+        dtype = check_float_dtype("GroupNorm", dtype)
         self.weight = Parameter(np.ones(num_channels, dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_channels, dtype)) if affine else None
 

@@ -14,12 +14,6 @@ from torch_compare import assert_close, compare_with_torch, copy_torch_params
 import layers_lib as ll
 
 
-def scaled_error(analytic, numeric) -> float:
-    """max |analytic - numeric| / max |numeric| (finite-difference noise on near-zero entries
-    would dominate an elementwise relative error)."""
-    return float(np.abs(analytic - numeric).max() / max(np.abs(numeric).max(), 1e-8))
-
-
 def make_mask(kind, N, h, L, S, rng):
     """Returns (attn_mask, key_padding_mask) of the given kind; every query keeps a key."""
     if kind is None:
@@ -176,11 +170,11 @@ def test_mha_central_differences(self_attention, mask_kind, num_heads):
 
     ours.zero_grad()
     ours(x)
-    assert scaled_error(ours.backward(dy), ll.numerical_gradient(loss, x)) < 1e-7
+    assert ll.scaled_error(ours.backward(dy), ll.numerical_gradient(loss, x)) < 1e-7
     names = [n for n, _ in ours.named_parameters()]
     assert len(names) == 4
     for name, p in ours.named_parameters():
-        assert scaled_error(p.grad, ll.numerical_gradient(loss, p.data)) < 1e-7, name
+        assert ll.scaled_error(p.grad, ll.numerical_gradient(loss, p.data)) < 1e-7, name
 
 
 @pytest.mark.parametrize("mask_kind", [None, "bool", "float"])
@@ -198,7 +192,7 @@ def test_sdpa_core_central_differences(mask_kind):
     grads = ll.scaled_dot_product_attention_backward(d_out, cache, d_w)
     for g, a in zip(grads, (q, k, v), strict=True):
         assert g.shape == a.shape
-        assert scaled_error(g, ll.numerical_gradient(loss, a)) < 1e-7
+        assert ll.scaled_error(g, ll.numerical_gradient(loss, a)) < 1e-7
 
 
 # -- the core against torch's functional ----------------------------------------------------------------

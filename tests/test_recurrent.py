@@ -167,31 +167,9 @@ def test_gradients_accumulate():
 
 
 # -- central differences ------------------------------------------------------------------------------
-def scaled_error(analytic, numeric) -> float:
-    """max |analytic - numeric| / max |numeric|: the error relative to the gradient's scale.
-
-    Elementwise relative error (``rel_error``) is dominated by finite-difference noise (~1e-10
-    absolute) on the near-zero entries that saturated gates and stacked layers produce; measured
-    against the scale of the whole gradient a correct backward pass is at ~1e-9, a wrong one far off.
-    """
-    return float(np.abs(analytic - numeric).max() / max(np.abs(numeric).max(), 1e-8))
-
-
 def scaled_gradient_errors(module, x, seed=0) -> dict[str, float]:
-    """``check_gradients`` with :func:`scaled_error`: the input and every parameter."""
-    y = module(x)
-    dy = np.random.default_rng(seed).normal(size=y.shape)
-
-    def loss() -> float:
-        return float(np.sum(module(x) * dy))
-
-    module.zero_grad()
-    module(x)
-    errors = {"input": scaled_error(module.backward(dy), ll.numerical_gradient(loss, x))}
-    analytic = {name: p.grad.copy() for name, p in module.named_parameters()}
-    for name, p in module.named_parameters():
-        errors[name] = scaled_error(analytic[name], ll.numerical_gradient(loss, p.data))
-    return errors
+    """Central differences against ``backward``, measured against the gradient's scale."""
+    return ll.check_gradients(module, x, seed=seed, error=ll.scaled_error)
 
 
 @pytest.mark.parametrize("kind,kw", [
@@ -236,15 +214,15 @@ def test_cell_cores_central_differences(cell):
     _, cache = run()
     if cell == "lstm":
         dgx, dgh, dh_prev, dc_prev = ll.lstm_cell_backward(dh, dc, cache)
-        assert scaled_error(dc_prev, ll.numerical_gradient(lambda: run()[0], c_prev)) < 1e-7
+        assert ll.scaled_error(dc_prev, ll.numerical_gradient(lambda: run()[0], c_prev)) < 1e-7
     else:
         back = ll.rnn_cell_backward if cell == "rnn" else ll.gru_cell_backward
         dgx, dgh, dh_prev = back(dh, cache)
     loss = lambda: run()[0]  # noqa: E731
-    assert scaled_error(dgx, ll.numerical_gradient(loss, gx)) < 1e-7
-    assert scaled_error(dh_prev, ll.numerical_gradient(loss, h_prev)) < 1e-7
-    assert scaled_error(dgh.T @ h_prev, ll.numerical_gradient(loss, w_hh)) < 1e-7
-    assert scaled_error(dgh.sum(0), ll.numerical_gradient(loss, b_hh)) < 1e-7
+    assert ll.scaled_error(dgx, ll.numerical_gradient(loss, gx)) < 1e-7
+    assert ll.scaled_error(dh_prev, ll.numerical_gradient(loss, h_prev)) < 1e-7
+    assert ll.scaled_error(dgh.T @ h_prev, ll.numerical_gradient(loss, w_hh)) < 1e-7
+    assert ll.scaled_error(dgh.sum(0), ll.numerical_gradient(loss, b_hh)) < 1e-7
 
 
 # -- what the chapters read: hidden states, gates, cell states ------------------------------------------
