@@ -13,6 +13,8 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 os.environ["LAYERS_LIB_STATIC"] = "1"
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -27,6 +29,18 @@ NOTEBOOK_BUDGET = {
 NBVAL_TOTAL_BUDGET = 300
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
+
+# book/src holds the chapters' jupytext sources: they run as notebooks (nbval), not as modules.
+collect_ignore_glob = ["book/src/*"]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test opened, so figures never pile up across tests."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def pytest_runtest_logreport(report):
