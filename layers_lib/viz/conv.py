@@ -1,0 +1,625 @@
+"""Figures for the convolution chapter.
+
+* :func:`draw_conv_geometry` — one frame of the stride/padding/kernel/dilation explorer: the
+  padded input grid, the taps of two neighbouring windows, the rows and columns the floor leaves
+  unvisited, and the output grid at the same scale; :func:`conv_geometry_readout` and
+  :func:`output_size_formula` write the output-size formula with the numbers filled in.
+* :func:`receptive_field` (numbers) and :func:`draw_receptive_field` (a 1-D cone diagram) /
+  :func:`plot_receptive_fields` (growth with depth) — how far a unit sees after stacked layers.
+* :func:`draw_connectivity` — a dense layer against a 1-D convolution: sparse connections and
+  shared weights.
+* :func:`draw_filters` — each of ``out_channels`` filters spans all ``in_channels``.
+* :func:`draw_transposed_conv` — a transposed convolution as a sum of scaled, shifted kernels.
+* :func:`draw_feature_maps` — an image and the signed feature maps computed from it.
+
+Every figure function returns a matplotlib Figure with a title; grids are drawn in greys with
+markers and line styles, so they stay readable in greyscale.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+import layers_lib as ll
+
+__all__ = [
+    "output_size_formula",
+    "conv_geometry_readout",
+    "draw_conv_geometry",
+    "ConvGeometryCanvas",
+    "receptive_field",
+    "draw_receptive_field",
+    "plot_receptive_fields",
+    "draw_connectivity",
+    "draw_filters",
+    "draw_transposed_conv",
+    "draw_feature_maps",
+    "geometry_explorer",
+]
+
+_A = (0.13, 0.37, 0.66)    # dark blue: the first window (reads as dark grey)
+_B = (0.90, 0.50, 0.05)    # orange: the next window (reads as mid grey; drawn hollow and dashed)
+# cell kinds of the input grid: 0 input, 1 zero padding, 2 input never visited, 3 padding never visited
+_CELLS = ListedColormap([(1, 1, 1), (0.86, 0.86, 0.86), (0.62, 0.62, 0.62), (0.62, 0.62, 0.62)])
+
+
+# -- the output-size formula ----------------------------------------------------------------------
+def output_size_formula(n: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1,
+                        name: str = "H") -> str:
+    """PyTorch's output-size formula for one axis, with the numbers filled in.
+
+    Examples:
+        >>> print(output_size_formula(7, 3, stride=2, padding=1))
+        H_out = ⌊(7 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = ⌊6 / 2⌋ + 1 = 4
+        >>> print(output_size_formula(8, 3, stride=2, name="W"))
+        W_out = ⌊(8 + 2·0 − 1·(3 − 1) − 1) / 2⌋ + 1 = ⌊5 / 2⌋ + 1 = 3
+    """
+    num = n + 2 * padding - dilation * (kernel_size - 1) - 1
+    out = num // stride + 1
+    return (f"{name}_out = ⌊({n} + 2·{padding} − {dilation}·({kernel_size} − 1) − 1) / {stride}⌋ + 1"
+            f" = ⌊{num} / {stride}⌋ + 1 = {out}")
+
+
+def _axis_layout(n, k, s, p, d):
+    """Sizes along one axis: padded length, output length, span of one window, and a boolean mask
+    of the padded positions that no tap of any window reads."""
+    padded = n + 2 * p
+    span = d * (k - 1) + 1
+    out = (padded - span) // s + 1
+    unread = np.ones(padded, dtype=bool)
+    if out >= 1:
+        unread[(np.arange(out)[:, None] * s + d * np.arange(k)).ravel()] = False
+    return padded, out, span, unread
+
+
+def _never_read(unread, p, what):
+    """``"row 6"`` / ``"rows 2, 5, 6"`` in input coordinates (padding < 0 or ≥ size), or ``""``."""
+    idx = [str(i - p) for i in np.flatnonzero(unread)]
+    if not idx:
+        return ""
+    return f"{what}{'s' * (len(idx) > 1)} {', '.join(idx)}"
+
+
+def conv_geometry_readout(h: int, w: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                          dilation: int = 1) -> str:
+    """The read-out of the geometry explorer: both formulas, and which rows and columns no window
+    reads (in input coordinates: padding has index < 0 or ≥ the size).
+
+    Examples:
+        >>> print(conv_geometry_readout(7, 7, 2, stride=2))
+        H_out = ⌊(7 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = ⌊5 / 2⌋ + 1 = 3
+        W_out = ⌊(7 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = ⌊5 / 2⌋ + 1 = 3
+        output 3×3; never read (shaded ×): row 6 and column 6.
+        >>> print(conv_geometry_readout(7, 7, 3, padding=1).splitlines()[-1])
+        output 7×7, the input's size ('same' padding); every row and column is read.
+    """
+    ho, wo = ll.conv2d_output_size(h, w, kernel_size, stride, padding, dilation)
+    lines = [output_size_formula(h, kernel_size, stride, padding, dilation, "H"),
+             output_size_formula(w, kernel_size, stride, padding, dilation, "W")]
+    rows = _never_read(_axis_layout(h, kernel_size, stride, padding, dilation)[3], padding, "row")
+    cols = _never_read(_axis_layout(w, kernel_size, stride, padding, dilation)[3], padding, "column")
+    note = f"output {ho}×{wo}"
+    if (ho, wo) == (h, w):
+        note += ", the input's size ('same' padding)"
+    missed = " and ".join(m for m in (rows, cols) if m)
+    note += f"; never read (shaded ×): {missed}." if missed else "; every row and column is read."
+    return "\n".join([*lines, note])
+
+
+def _grid_lines(ax, rows, cols, x0=0, y0=0, color="0.55", lw=0.6):
+    ax.hlines(np.arange(rows + 1) + y0 - 0.5, x0 - 0.5, x0 + cols - 0.5, color=color, lw=lw)
+    ax.vlines(np.arange(cols + 1) + x0 - 0.5, y0 - 0.5, y0 + rows - 0.5, color=color, lw=lw)
+
+
+def _window_taps(oh, ow, k, s, d):
+    """Padded-grid coordinates (rows, cols) of the taps of output pixel ``(oh, ow)``."""
+    rows = oh * s + d * np.arange(k)
+    cols = ow * s + d * np.arange(k)
+    return np.repeat(rows, k), np.tile(cols, k)
+
+
+def _grid_segments(rows, cols, top=0, left=0):
+    """Line segments of a ``rows × cols`` grid of unit cells whose top-left cell is (top, left)."""
+    y0, y1, x0, x1 = top - 0.5, top + rows - 0.5, left - 0.5, left + cols - 0.5
+    return ([[(x0, y), (x1, y)] for y in np.arange(rows + 1) + y0]
+            + [[(x, y0), (x, y1)] for x in np.arange(cols + 1) + x0])
+
+
+class ConvGeometryCanvas:
+    """The figure behind :func:`draw_conv_geometry`, built once and repainted for each setting.
+
+    Creating axes and tick labels is most of the cost of a frame, so an explorer builds one canvas
+    whose geometry fits every setting of its sliders — the input always at the same place, with
+    room for the largest padding; the output grid sized for the largest output — and
+    :meth:`draw` only updates colours, markers, boxes and text. This makes a frame several times
+    faster than drawing a new figure.
+
+    Args:
+        h, w: input height and width.
+        max_padding: the largest padding to make room for.
+        max_out: ``(rows, cols)`` of the largest output to make room for.
+        figure: a Figure to draw into (default: a new pyplot figure, shown by a notebook).
+    """
+
+    _OUTSIDE = 4  # colour index of the cells outside the current padding (blank)
+
+    def __init__(self, h: int, w: int, max_padding: int, max_out, figure=None):
+        from matplotlib.collections import LineCollection
+
+        self.h, self.w, self.P = h, w, max_padding
+        self.max_out = tuple(max_out)
+        hg, wg = h + 2 * max_padding, w + 2 * max_padding
+        self.big = max(hg, max_padding + self.max_out[0])  # rows drawn (cells stay square)
+        self.fig = plt.figure(figsize=(8.4, 4.6)) if figure is None else figure
+        self.fig.set_size_inches(8.4, 4.6)
+        cmap = ListedColormap([*_CELLS.colors, (1, 1, 1)])
+        ratios = [wg + 0.8, max(self.max_out[1], 3) + 0.8]
+        ax_in, ax_out = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": ratios})
+        self.ax_in, self.ax_out = ax_in, ax_out
+        self.cells = ax_in.imshow(np.full((hg, wg), self._OUTSIDE), cmap=cmap, vmin=0, vmax=4,
+                                  interpolation="nearest")
+        self.lines = ax_in.add_collection(LineCollection([], colors="0.55", linewidths=0.6))
+        P = max_padding
+        ax_in.add_patch(Rectangle((P - 0.5, P - 0.5), w, h, fill=False, lw=1.8, ec="black", zorder=2))
+        (self.crosses,) = ax_in.plot([], [], "x", color="0.25", ms=7, mew=1.2, ls="none")
+        area = 640 / max(self.big, wg) ** 2 * 3  # marker area shrinks with the grid
+        style_a = dict(marker="o", s=area * 1.6, color=_A, zorder=3)
+        style_b = dict(marker="s", s=area * 2.4, facecolors="none", edgecolors=_B, linewidths=2, zorder=4)
+        self.taps_a = ax_in.scatter([], [], **style_a)
+        self.taps_b = ax_in.scatter([], [], **style_b)
+        self.box_a = ax_in.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.2, ec=_A, zorder=5))
+        self.box_b = ax_in.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.2, ec=_B, ls="--", zorder=5))
+        self.padding = 0
+        for axis, n, size in ((ax_in.xaxis, wg, w), (ax_in.yaxis, hg, h)):
+            axis.set_ticks(range(n))
+            axis.set_major_formatter(plt.FuncFormatter(lambda v, _, size=size: self._index_label(v, size)))
+            axis.set_tick_params(labelsize=7, length=0)
+        for spine in ax_in.spines.values():
+            spine.set_visible(False)
+        ax_in.set_xlim(-0.5, wg - 0.5)
+        ax_in.set_ylim(self.big - 0.5, -0.5)
+        ax_in.set_xlabel("input column (padding has index < 0 or ≥ W)", fontsize=8)
+        ax_in.set_ylabel("input row", fontsize=8)
+        self.in_title = ax_in.set_title("", fontsize=9)
+
+        ho, wo = self.max_out
+        self.out_cells = ax_out.imshow(np.full((self.big, wo), self._OUTSIDE), cmap=cmap, vmin=0, vmax=4,
+                                       interpolation="nearest")
+        self.out_lines = ax_out.add_collection(LineCollection([], colors="0.55", linewidths=0.6))
+        self.out_a = ax_out.scatter([0], [0], **style_a)
+        self.out_b = ax_out.scatter([1], [0], **style_b)
+        ax_out.set_xticks([])
+        ax_out.set_yticks([])
+        ax_out.set_xlim(-0.5, max(wo, 3) - 0.5 + 0.3)
+        ax_out.set_ylim(self.big - 0.5, -0.5)
+        ax_out.xaxis.set_label_position("top")
+        self.out_label = ax_out.set_xlabel("", fontsize=9)
+        for spine in ax_out.spines.values():
+            spine.set_visible(False)
+        self.legend = self.fig.legend([self.taps_a, self.taps_b], ["taps of output (0, 0)", ""],
+                                      loc="lower center", ncol=2, fontsize=8, frameon=False,
+                                      bbox_to_anchor=(0.5, 0.0))
+        self.title = self.fig.suptitle("", fontsize=10)
+        self.fig.subplots_adjust(left=0.07, right=0.98, top=0.84, bottom=0.16, wspace=0.25)
+
+    def _index_label(self, v, size: int) -> str:
+        i = int(round(v)) - self.P
+        return str(i) if -self.padding <= i < size + self.padding else ""
+
+    def draw(self, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1,
+             title: str | None = None):
+        """Paint one setting; returns the Figure."""
+        h, w, P = self.h, self.w, self.P
+        k, s, p, d = kernel_size, stride, padding, dilation
+        hp, ho, span, unread_h = _axis_layout(h, k, s, p, d)
+        wp, wo, _, unread_w = _axis_layout(w, k, s, p, d)
+        if ho < 1 or wo < 1:
+            raise ValueError(f"draw_conv_geometry: a kernel spanning {span} pixels does not fit in the "
+                             f"padded input {hp}×{wp}")
+        if p > P or ho > self.max_out[0] or wo > self.max_out[1]:
+            raise ValueError(f"ConvGeometryCanvas: padding {p} or output {ho}×{wo} does not fit this canvas "
+                             f"(padding ≤ {P}, output ≤ {self.max_out})")
+        self.padding = p
+        off = P - p  # grid position of padded row / column 0
+        kind = np.full((h + 2 * P, w + 2 * P), self._OUTSIDE)
+        padded = np.ones((hp, wp), dtype=int)
+        padded[p:p + h, p:p + w] = 0
+        padded[unread_h[:, None] | unread_w[None, :]] += 2
+        kind[off:off + hp, off:off + wp] = padded
+        self.cells.set_data(kind)
+        self.lines.set_segments(_grid_segments(hp, wp, off, off))
+        rr, cc = np.nonzero(padded >= 2)
+        self.crosses.set_data(cc + off, rr + off)
+        r, c = _window_taps(0, 0, k, s, d)
+        self.taps_a.set_offsets(np.column_stack([c + off, r + off]))
+        self.box_a.set_bounds(off - 0.5, off - 0.5, span, span)
+        has_b = wo > 1
+        r, c = _window_taps(0, 1, k, s, d) if has_b else (np.zeros(0), np.zeros(0))
+        self.taps_b.set_offsets(np.column_stack([c + off, r + off]) if has_b else np.zeros((0, 2)))
+        self.box_b.set_visible(has_b)
+        self.box_b.set_bounds(off + s - 0.5, off - 0.5, span, span)
+        self.legend.get_texts()[1].set_text(
+            f"taps of output (0, 1): {s} column{'s' * (s != 1)} further" if has_b else "")
+        pad_text = f" + padding {p} = {hp}×{wp}" if p else ""
+        self.in_title.set_text(f"input {h}×{w}{pad_text}")
+
+        out = np.full((self.big, self.max_out[1]), self._OUTSIDE)  # top-aligned with the padded input
+        out[off:off + ho, :wo] = 0
+        self.out_cells.set_data(out)
+        self.out_lines.set_segments(_grid_segments(ho, wo, off, 0))
+        self.out_a.set_offsets([[0, off]])
+        self.out_b.set_offsets([[1, off]])
+        self.out_b.set_visible(has_b)
+        self.out_label.set_text(f"output {ho}×{wo}")
+        if title is None:
+            title = f"Conv2d(kernel_size={k}, stride={s}, padding={p}, dilation={d}):  {h}×{w} → {ho}×{wo}"
+        self.title.set_text(title + "\n" + output_size_formula(h, k, s, p, d, "H"))
+        return self.fig
+
+
+def draw_conv_geometry(h: int, w: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                       dilation: int = 1, title: str | None = None):
+    """One frame of the convolution-geometry explorer.
+
+    Left: the input (white, outlined) inside its zero padding (light grey), with the taps of the
+    window of output pixel (0, 0) (filled dark dots, solid box) and of its right neighbour (0, 1)
+    (hollow squares, dashed box) — the boxes are ``stride`` apart and each spans
+    ``dilation·(kernel_size − 1) + 1`` cells. Rows and columns that no tap of any window reads are
+    shaded and crossed: at the end because the output size is rounded down, in between when the
+    stride is larger than the kernel. Right: the output grid drawn at the same cell size, with the
+    two output pixels marked the same way. Input rows and columns are numbered as in the unpadded
+    input (padding has negative indices).
+
+    Args:
+        h, w: input height and width.
+        kernel_size, stride, padding, dilation: ints, as in :class:`layers_lib.Conv2d`.
+        title: the figure title (default: the layer call and the shapes).
+
+    Returns:
+        The matplotlib Figure (see :class:`ConvGeometryCanvas` to draw many settings quickly).
+    """
+    out = ll.conv2d_output_size(h, w, kernel_size, stride, padding, dilation)
+    canvas = ConvGeometryCanvas(h, w, padding, (max(out[0], 1), max(out[1], 1)))
+    return canvas.draw(kernel_size, stride, padding, dilation, title)
+
+
+# -- receptive fields -----------------------------------------------------------------------------
+def receptive_field(layers) -> list[tuple[int, int]]:
+    """Receptive-field size and jump after each of a stack of layers (one axis).
+
+    Each layer is ``(kernel_size, stride)`` or ``(kernel_size, stride, dilation)``. With ``r`` the
+    receptive field and ``j`` the jump (the distance in input pixels between neighbouring units)::
+
+        r_l = r_{l-1} + dilation_l · (kernel_size_l − 1) · j_{l-1},    j_l = j_{l-1} · stride_l
+
+    starting from ``r_0 = j_0 = 1`` (an input pixel sees itself).
+
+    Returns:
+        ``[(r_1, j_1), (r_2, j_2), ...]``.
+
+    Examples:
+        >>> receptive_field([(3, 1)] * 3)          # three 3×3 convolutions: 7×7, like one 7×7
+        [(3, 1), (5, 1), (7, 1)]
+        >>> receptive_field([(3, 1), (2, 2), (3, 1), (2, 2), (3, 1)])   # conv, pool, conv, pool, conv
+        [(3, 1), (4, 2), (8, 2), (10, 4), (18, 4)]
+        >>> receptive_field([(3, 1, 1), (3, 1, 2), (3, 1, 4)])          # dilations 1, 2, 4
+        [(3, 1), (7, 1), (15, 1)]
+    """
+    r, j, out = 1, 1, []
+    for layer in layers:
+        k, s, d = (tuple(layer) + (1,))[:3]
+        r, j = r + d * (k - 1) * j, j * s
+        out.append((r, j))
+    return out
+
+
+def plot_receptive_fields(stacks: dict, title: str = "How far one unit sees: receptive field against depth"):
+    """Receptive-field size against depth for several stacks of layers.
+
+    Args:
+        stacks: ``{name: [(kernel_size, stride[, dilation]), ...]}``.
+        title: the figure title.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    styles = ["o-", "s--", "^-.", "d:"]
+    for (name, layers), style in zip(stacks.items(), styles * 4, strict=False):
+        sizes = [1] + [r for r, _ in receptive_field(layers)]
+        ax.plot(range(len(sizes)), sizes, style, color="black", ms=5, lw=1.2, label=name)
+    ax.set_yscale("log", base=2)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel("number of layers")
+    ax.set_ylabel("receptive field (input pixels, one axis)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def draw_receptive_field(layers, n_in: int = 17, names=None,
+                         title: str = "The receptive field of one unit grows with every layer"):
+    """A 1-D diagram of a stack of layers (no padding): each unit is a dot, joined to the units it
+    reads in the layer below; the cone of the middle unit of the top layer is drawn in black.
+
+    Args:
+        layers: ``[(kernel_size, stride[, dilation]), ...]``.
+        n_in: number of input pixels.
+        names: a label per layer (default ``"layer 1"``, ...).
+        title: the figure title.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    layers = [(tuple(layer) + (1,))[:3] for layer in layers]
+    sizes, geo = [n_in], receptive_field(layers)
+    for k, s, d in layers:
+        sizes.append((sizes[-1] - d * (k - 1) - 1) // s + 1)
+    if min(sizes) < 1:
+        raise ValueError(f"draw_receptive_field: {n_in} inputs are too few for these layers (sizes {sizes})")
+    # x position of unit i of layer l: the centre of the input pixels it sees
+    pos = [np.arange(n_in, dtype=float)]
+    for (r, j), n in zip(geo, sizes[1:], strict=True):
+        pos.append(np.arange(n) * j + (r - 1) / 2)
+    # the cone: which units of each layer the middle top unit depends on
+    cone = [set() for _ in sizes]
+    cone[-1] = {sizes[-1] // 2}
+    for level in range(len(layers), 0, -1):
+        k, s, d = layers[level - 1]
+        cone[level - 1] = {i * s + t * d for i in cone[level] for t in range(k)}
+    fig, ax = plt.subplots(figsize=(7.2, 0.9 + 0.8 * len(sizes)))
+    for level in range(1, len(sizes)):
+        k, s, d = layers[level - 1]
+        for i in range(sizes[level]):
+            on = i in cone[level]
+            for t in range(k):
+                src = i * s + t * d
+                ax.plot([pos[level - 1][src], pos[level][i]], [level - 1, level], lw=1.4 if on else 0.5,
+                        color="black" if on else "0.8", zorder=2 if on else 1)
+    for level, xs in enumerate(pos):
+        inside = np.array([i in cone[level] for i in range(len(xs))])
+        ax.scatter(xs[~inside], np.full((~inside).sum(), level), s=55, c="white", edgecolors="0.6", zorder=3)
+        ax.scatter(xs[inside], np.full(inside.sum(), level), s=55, c="black", zorder=4)
+    names = names or [f"layer {i}" for i in range(1, len(sizes))]
+    labels = ["input"] + [f"{nm}\n(k={k}, s={s}{f', d={d}' if d != 1 else ''})"
+                          for nm, (k, s, d) in zip(names, layers, strict=True)]
+    ax.set_yticks(range(len(sizes)), labels, fontsize=8)
+    ax.set_xticks([])
+    ax.set_xlabel(f"input position (the black top unit sees {geo[-1][0]} input pixels)", fontsize=8)
+    ax.set_ylim(-0.5, len(sizes) - 0.5)
+    ax.set_title(title, fontsize=10)
+    for spine in ("top", "right", "bottom"):
+        ax.spines[spine].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+# -- connectivity: dense versus convolution -------------------------------------------------------
+def draw_connectivity(n: int = 7, kernel_size: int = 3,
+                      title: str = "Dense layer against a 1-D convolution (padding 1): "
+                                   "connections and weights"):
+    """Two panels with ``n`` inputs and ``n`` outputs: a dense layer (every input to every output, each
+    line its own weight) and a convolution with 'same' zero padding (each output reads
+    ``kernel_size`` neighbours; lines in the same style share one weight).
+
+    Returns:
+        The matplotlib Figure.
+    """
+    k, half = kernel_size, kernel_size // 2
+    fig, (ax_d, ax_c) = plt.subplots(1, 2, figsize=(8.4, 3.2))
+    xs = np.arange(n)
+    for i in range(n):
+        for j in range(n):
+            ax_d.plot([j, i], [0, 1], color="0.45", lw=0.6)
+    styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
+    for i in range(n):
+        for t in range(k):
+            j = i + t - half
+            if 0 <= j < n:
+                ax_c.plot([j, i], [0, 1], color="black", lw=1.6, ls=styles[t % len(styles)])
+    for ax, what, count in [(ax_d, "dense", f"{n}·{n} = {n * n} weights"),
+                            (ax_c, "convolution", f"{k} shared weights")]:
+        ax.scatter(xs, np.zeros(n), s=120, c="white", edgecolors="black", zorder=3)
+        ax.scatter(xs, np.ones(n), s=120, c="0.6", edgecolors="black", zorder=3)
+        ax.set_yticks([0, 1], ["input", "output"], fontsize=8)
+        ax.set_xticks([])
+        ax.set_ylim(-0.25, 1.25)
+        ax.set_title(f"{what}: {count}", fontsize=9)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    ax_c.set_xlabel("one line style = one weight, reused at every position", fontsize=8)
+    ax_d.set_xlabel("every output reads every input", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# -- channels and filters -------------------------------------------------------------------------
+def _slab(ax, x, y, size, depth, face, label=None, dx=0.22, dy=0.22, edge="black"):
+    """A stack of ``depth`` squares of side ``size``, offset diagonally (back ones first)."""
+    for i in reversed(range(depth)):
+        ax.add_patch(Rectangle((x + i * dx, y + i * dy), size, size, fc=face(i), ec=edge, lw=0.8))
+    if label:
+        ax.text(x + size / 2 + (depth - 1) * dx / 2, y - 0.35, label, ha="center", va="top", fontsize=8)
+
+
+def draw_filters(in_channels: int = 3, out_channels: int = 4, kernel_size: int = 3, size: int = 8,
+                 title: str | None = None):
+    """Schematic of a convolution layer's shapes: an input of ``in_channels`` maps, ``out_channels``
+    filters each ``in_channels × k × k`` deep, and one output map per filter.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    c, o, k = in_channels, out_channels, kernel_size
+    per = k * k * c
+    fig, ax = plt.subplots(figsize=(8.4, 3.6))
+    greys = [0.97, 0.85, 0.72, 0.6, 0.5, 0.4]
+    _slab(ax, 0, 0, 4, c, lambda i: str(greys[i % len(greys)]),
+          f"input: {c} channel{'s' * (c != 1)}\n{c}×{size}×{size}")
+    fx = 6.3
+    for f in range(o):
+        y = 3.1 - f * 1.25
+        _slab(ax, fx, y, 0.8, c, lambda i: str(greys[i % len(greys)]), dx=0.12, dy=0.12)
+        ax.text(fx + 1.3 + 0.12 * c, y + 0.45, f"filter {f}: {c}×{k}×{k} + bias", va="center", fontsize=7.5)
+    ax.text(fx + 1.2, -1.6 - 0.0, f"{o} filters × ({k}·{k}·{c} + 1) = {o * (per + 1)} parameters",
+            ha="center", fontsize=8)
+    _slab(ax, 12.3, 0, 4, o, lambda i: "0.75", f"output: {o} feature map{'s' * (o != 1)}\n{o}×{size}×{size}"
+          " (padding 'same')", dx=0.22, dy=0.22)
+    ax.annotate("", xy=(fx - 0.3, 2.0), xytext=(4.9 + 0.22 * c, 2.0),
+                arrowprops=dict(arrowstyle="->", lw=1.2))
+    ax.annotate("", xy=(12.1, 2.0), xytext=(fx + 5.1, 2.0), arrowprops=dict(arrowstyle="->", lw=1.2))
+    ax.set_xlim(-0.5, 17.6)
+    ax.set_ylim(-2.2, 5.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title or f"Conv2d({c}, {o}, kernel_size={k}): every filter spans all {c} input channels",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# -- transposed convolution -----------------------------------------------------------------------
+def _numbers(ax, m, title, vmax, fmt="{:g}", mark=None):
+    ax.imshow(m, cmap="Greys", vmin=-0.15 * vmax, vmax=1.6 * vmax, interpolation="nearest")
+    _grid_lines(ax, *m.shape)
+    for (i, j), v in np.ndenumerate(m):
+        ax.text(j, i, fmt.format(v) if v != 0 or mark is None or mark[i, j] else "·", ha="center",
+                va="center", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=8.5)
+
+
+def draw_transposed_conv(x, kernel, stride: int = 2,
+                         title: str = "A transposed convolution paints one scaled copy of the kernel "
+                                      "per input pixel"):
+    """A transposed convolution (no padding) as a sum: input pixel ``(i, j)`` adds
+    ``x[i, j] · kernel`` to the output block starting at ``(i·stride, j·stride)``.
+
+    Args:
+        x: a small 2-D input (e.g. 2×2).
+        kernel: a 2-D kernel (e.g. 3×3).
+        stride: the spacing of the painted copies.
+        title: the figure title.
+
+    Returns:
+        The matplotlib Figure: the input, the kernel, one panel per input pixel, and the sum
+        (computed with :class:`layers_lib.ConvTranspose2d`).
+    """
+    x, kernel = np.asarray(x, dtype=float), np.asarray(kernel, dtype=float)
+    (h, w), (kh, kw) = x.shape, kernel.shape
+    layer = ll.ConvTranspose2d(1, 1, (kh, kw), stride=stride, bias=False)
+    layer.weight.data = kernel[None, None].copy()
+    total = layer(x[None, None])[0, 0]
+    parts = []
+    for i in range(h):
+        for j in range(w):
+            part = np.zeros_like(total)
+            part[i * stride:i * stride + kh, j * stride:j * stride + kw] = x[i, j] * kernel
+            parts.append(((i, j), part))
+    vmax = float(np.abs(total).max()) or 1.0
+    n = len(parts)
+    fig, axes = plt.subplots(1, n + 3, figsize=(1.55 * (n + 3) + 0.4, 2.6),
+                             gridspec_kw={"width_ratios": [w, kw] + [total.shape[1]] * (n + 1)})
+    _numbers(axes[0], x, f"input {h}×{w}", vmax)
+    _numbers(axes[1], kernel, f"kernel {kh}×{kw}", vmax)
+    for ax, ((i, j), part) in zip(axes[2:], parts, strict=False):
+        mark = np.zeros(part.shape, dtype=bool)
+        mark[i * stride:i * stride + kh, j * stride:j * stride + kw] = True
+        _numbers(ax, part, f"x[{i},{j}] · kernel", vmax, mark=mark)
+    _numbers(axes[-1], total, f"= sum: output {total.shape[0]}×{total.shape[1]}", vmax)
+    fig.suptitle(title + f" (stride {stride})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# -- the explorers --------------------------------------------------------------------------------
+def geometry_explorer(h: int = 7, w: int = 7, kernel_size=(2, 3, 4), stride=(1, 2, 3), padding=(0, 1, 2),
+                      dilation=(1,), title: str = "Convolution geometry: move the sliders"):
+    """The slider explorer of :func:`draw_conv_geometry` (built with ``viz.explore``).
+
+    Each of ``kernel_size``, ``stride``, ``padding``, ``dilation`` is a list of values; a list
+    with more than one value becomes a slider of that name, a single value stays fixed. The
+    read-out is :func:`conv_geometry_readout`.
+    """
+    from layers_lib import viz
+
+    grid = {"kernel_size": list(kernel_size), "stride": list(stride), "padding": list(padding),
+            "dilation": list(dilation)}
+    fixed = {name: values[0] for name, values in grid.items() if len(values) == 1}
+    sliders = {name: values for name, values in grid.items() if len(values) > 1}
+
+    def setting(**moved):
+        return {**fixed, **moved}
+
+    combos = [setting(**dict(zip(sliders, c, strict=True))) for c in itertools.product(*sliders.values())]
+    outs = [ll.conv2d_output_size(h, w, c["kernel_size"], c["stride"], c["padding"], c["dilation"])
+            for c in combos]
+    largest = (max(o[0] for o in outs), max(o[1] for o in outs))
+    canvas = ConvGeometryCanvas(h, w, max(grid["padding"]), largest, figure=Figure())
+
+    def draw(**moved):
+        return canvas.draw(**setting(**moved))
+
+    def readout(**moved):
+        return conv_geometry_readout(h, w, **setting(**moved)).replace("\n", "<br>")
+
+    def alt(**moved):
+        s = setting(**moved)
+        ho, wo = ll.conv2d_output_size(h, w, s["kernel_size"], s["stride"], s["padding"], s["dilation"])
+        return (f"A {h}×{w} input grid with padding {s['padding']} and the taps of two neighbouring "
+                f"{s['kernel_size']}×{s['kernel_size']} windows (dilation {s['dilation']}, stride "
+                f"{s['stride']}), next to the {ho}×{wo} output grid.")
+
+    return viz.explore(draw, sliders, readout=readout, title=title, alt=alt)
+
+
+# -- feature maps of a photograph -----------------------------------------------------------------
+def draw_feature_maps(image, maps, titles, title: str = "Feature maps", clip: float = 99.0):
+    """An image next to the feature maps computed from it, in grey, one panel each.
+
+    Each signed map gets its own symmetric scale (mid-grey = 0, light = positive, dark =
+    negative), clipped at the ``clip`` percentile of its absolute values so that a few extreme
+    pixels do not wash out the rest.
+
+    Args:
+        image: the input, ``(H, W)``.
+        maps: ``(C, H', W')``, e.g. the output of a ``Conv2d`` for one image.
+        titles: one title per map.
+        title: the figure title.
+        clip: percentile of ``|map|`` mapped to full black / white.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    image, maps = np.asarray(image, dtype=float), np.asarray(maps, dtype=float)
+    if maps.ndim != 3 or len(titles) != len(maps):
+        raise ValueError(f"draw_feature_maps expected maps (C, H, W) and C titles, got {maps.shape} "
+                         f"and {len(titles)} titles")
+    n = len(maps) + 1
+    aspect = image.shape[0] / image.shape[1]
+    fig, axes = plt.subplots(1, n, figsize=(2.3 * n, 2.3 * aspect + 0.9))
+    axes[0].imshow(image, cmap="gray")
+    axes[0].set_title("input", fontsize=9)
+    for ax, m, name in zip(axes[1:], maps, titles, strict=True):
+        lim = float(np.percentile(np.abs(m), clip)) or 1.0
+        ax.imshow(m, cmap="gray", vmin=-lim, vmax=lim)
+        ax.set_title(name, fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].set_ylabel(f"height ({image.shape[0]} px)", fontsize=8)
+    for ax in axes:
+        ax.set_xlabel(f"width ({image.shape[1]} px)", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
