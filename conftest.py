@@ -1,8 +1,8 @@
 """Project-wide pytest setup.
 
-* Notebooks run by nbval get ``LAYERS_LIB_STATIC=1`` (the kernel inherits this environment), the
-  same setting ``scripts/run_notebooks.py`` used to produce the stored outputs, so explorers
-  render as self-contained HTML in both.
+* Notebooks run by nbval get the environment ``scripts/run_notebooks.py`` used to produce the
+  stored outputs (``LAYERS_LIB_STATIC=1``, one BLAS thread; the kernel inherits it), so explorers
+  render as the same self-contained HTML and printed numbers reproduce.
 * Each chapter has an execution-time budget set by its issue; the nbval run measures every
   notebook and fails the session if one is over budget or the whole run exceeds 5 minutes.
 """
@@ -10,13 +10,16 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-os.environ["LAYERS_LIB_STATIC"] = "1"
-os.environ.setdefault("PYTHONHASHSEED", "0")
+sys.path.insert(0, str(Path(__file__).parent / "scripts"))
+from run_notebooks import NOTEBOOK_ENV  # noqa: E402  (the same environment that made the outputs)
+
+os.environ.update(NOTEBOOK_ENV)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 # seconds of cell execution per notebook (chapter issues set these); anything unlisted: 45 s

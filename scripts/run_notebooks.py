@@ -3,7 +3,8 @@
 
 Each notebook is executed top to bottom in a fresh kernel, headlessly, from its own folder, with
 LAYERS_LIB_STATIC=1 (so interactive explorers are stored as self-contained HTML that works on the
-website without a kernel). Widget state is stored; volatile metadata (timings, kernel versions)
+website without a kernel) and one BLAS thread (so floating-point sums, and hence printed numbers,
+come out the same on every machine). Widget state is stored; volatile metadata (timings, kernel versions)
 is stripped so that a re-run changes only what really changed. nbval (strict) then checks that
 every stored text output reproduces: see the README.
 
@@ -25,6 +26,12 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The environment every notebook runs in, here and under nbval (conftest.py imports this):
+# static explorers, fixed hashing, and one BLAS thread so that sums are taken in the same order
+# on every machine and the stored outputs reproduce exactly.
+NOTEBOOK_ENV = {"LAYERS_LIB_STATIC": "1", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1",
+                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def toc_notebooks() -> list[Path]:
@@ -51,8 +58,7 @@ def run(path: Path, timeout: int = 600) -> float:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    os.environ["LAYERS_LIB_STATIC"] = "1"
-    os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.update(NOTEBOOK_ENV)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},

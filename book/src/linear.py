@@ -423,7 +423,7 @@ print(verdict(ll.check_gradients(MeanBiasLinear(4, 3, rng=rng), rng.normal(size=
 
 # %% [markdown]
 # Input and weight pass; the bias fails. Its gradient is $N = 6$ times too small, and the relative
-# error $|g - g/6| / (|g| + |g/6|) = 5/7 pprox 0.71$ says exactly that.
+# error $|g - g/6| / (|g| + |g/6|) = 5/7 \approx 0.71$ says exactly that.
 #
 # ### 4. Broadcasting a `(N, 1)` prediction against a `(N,)` target
 #

@@ -159,9 +159,12 @@ def check_dropout2d_forward(fn) -> CheckResult:
     p = 0.3
     label = f"x of shape {shape} (all entries > 0), p = {p}, training = True"
     try:
-        got = np.asarray(_call(fn, x, p, True, 0))
+        got = _call(fn, x, p, True, 0)
     except Exception as exc:  # the reader's code may raise anything
         return _fail(name, "your function raised an error.", [f"error:    {type(exc).__name__}: {exc}"])
+    if got is None:
+        return _fail(name, "your function returned None — did you forget `return`?", [])
+    got = np.asarray(got)
     if got.shape != x.shape:
         return _fail(name, f"the output must have the input's shape {x.shape}.",
                      [f"input:    {label}", f"got:      shape {got.shape}"])

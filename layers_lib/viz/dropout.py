@@ -1,0 +1,147 @@
+"""Figures for the dropout chapter: a dropout mask on a grid of activations (the frame of the
+chapter's explorer), feature maps under element-wise and channel-wise dropout, and the learning
+curves of the overfitting experiment.
+
+Every function returns a matplotlib Figure with a title and labelled axes.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import layers_lib as ll
+
+__all__ = ["example_activations", "dropout_mask_frame", "dropout_readout", "compare_feature_maps",
+           "plot_overfitting"]
+
+
+def example_activations(shape=(5, 8), seed: int = 0) -> np.ndarray:
+    """Non-negative activations, like the output of a ReLU layer, rounded to one decimal so
+    they can be written in the cells of a figure."""
+    x = np.maximum(np.random.default_rng(seed).normal(0.6, 0.5, size=shape), 0.0)
+    return np.round(x + 0.1, 1)
+
+
+def _apply(p: float, seed: int, shape) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = example_activations(shape)
+    drop = ll.Dropout(p, rng=np.random.default_rng(seed))
+    y = drop(x)
+    keep = drop.mask if drop.mask is not None else np.ones(shape, dtype=bool)  # p = 0 draws no mask
+    return x, keep, y
+
+
+def _grid(ax, values, cmap, vmin, vmax, fmt, title):
+    ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
+    mid = (vmin + vmax) / 2
+    for (i, j), v in np.ndenumerate(values):
+        if fmt:
+            ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7,
+                    color="white" if v > mid else "black")
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_yticks(range(values.shape[0]))
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel("feature")
+    ax.set_ylabel("example")
+    ax.set_title(title, fontsize=10)
+
+
+def dropout_mask_frame(p: float = 0.5, seed: int = 0, shape=(5, 8)) -> plt.Figure:
+    """Inverted dropout on a grid of activations: the input, the mask (which units survive) and
+    the output, where survivors are multiplied by ``1/(1-p)``.
+
+    Args:
+        p: the probability of *dropping* a unit (PyTorch's convention).
+        seed: seeds the mask (the activations are always the same).
+        shape: ``(examples, features)`` of the grid.
+    """
+    x, keep, y = _apply(p, seed, shape)
+    fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.0), layout="constrained")
+    _grid(axes[0], x, "Greys", 0.0, max(x.max(), 1e-9), ".1f", "input activations x")
+    _grid(axes[1], keep.astype(float), "Greys", 0.0, 1.0, "",
+          f"mask: {keep.sum()} of {keep.size} kept (white = dropped)")
+    for (i, j), k in np.ndenumerate(keep):
+        axes[1].text(j, i, "keep" if k else "drop", ha="center", va="center", fontsize=6,
+                     color="white" if k else "black")
+    _grid(axes[2], y, "Greys", 0.0, max(y.max(), 1e-9), ".1f",
+          f"output = x · mask / (1 − p),  scale {_scale(p)}")
+    fig.suptitle(f"Dropout with p = {p} (probability of dropping), seed {seed}", fontsize=11)
+    return fig
+
+
+def _scale(p: float) -> str:
+    return f"{1 / (1 - p):.2f}"
+
+
+def dropout_readout(p: float = 0.5, seed: int = 0, shape=(5, 8)) -> str:
+    """One line: the fraction kept against ``1 - p``, the scale and the mean activation."""
+    x, keep, y = _apply(p, seed, shape)
+    return (f"p = {p}: kept {keep.sum()} of {keep.size} = {keep.mean():.2f} (expected 1 − p = {1 - p:.2f}); "
+            f"survivors × 1/(1 − p) = {_scale(p)}; mean input {x.mean():.2f}, mean output {y.mean():.2f}")
+
+
+def compare_feature_maps(rows: dict, title: str = "Feature maps under dropout",
+                         cmap: str = "gray") -> plt.Figure:
+    """Show several versions of the same stack of feature maps, one row per version.
+
+    Args:
+        rows: ``{label: array of shape (C, H, W)}``, e.g. the original maps, the maps after
+            element-wise dropout and after channel-wise dropout. All must have the same shape.
+        title: the figure title.
+        cmap: a colour map that reads in greyscale.
+
+    Each panel is scaled to its own range, so a map multiplied by ``1/(1 - p)`` looks like the
+    original and a dropped (all-zero) map is black.
+    """
+    labels = list(rows)
+    maps = [np.asarray(rows[k]) for k in labels]
+    C = maps[0].shape[0]
+    if any(m.shape != maps[0].shape or m.ndim != 3 for m in maps):
+        raise ValueError(f"compare_feature_maps expected arrays of one shape (C, H, W), got "
+                         f"{[m.shape for m in maps]}")
+    fig, axes = plt.subplots(len(maps), C, figsize=(1.5 * C + 1.2, 1.5 * len(maps) + 0.6), squeeze=False)
+    for r, (label, m) in enumerate(zip(labels, maps, strict=True)):
+        for c in range(C):
+            ax = axes[r, c]
+            lo, hi = float(m[c].min()), float(m[c].max())
+            ax.imshow(m[c], cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1)  # all-zero map: black
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"channel {c}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(label, fontsize=9)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_overfitting(runs: dict, epochs, title: str = "Training with and without dropout") -> plt.Figure:
+    """Loss (left, log scale) and accuracy (right) of several training runs against the epoch.
+
+    Args:
+        runs: ``{run name: history}``, each history ``{"train loss": [...], "test loss": [...],
+            "train accuracy": [...], "test accuracy": [...]}`` (accuracies as fractions).
+        epochs: the epoch of each recorded value (shared by all runs).
+        title: the figure title.
+
+    Each run has its own colour; training curves are solid, test curves dashed.
+    """
+    epochs = np.asarray(epochs)
+    colours = ["#1f3b73", "#d95f02", "#1b9e77", "#7570b3"]
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.3))
+    for k, (name, history) in enumerate(runs.items()):
+        for split, style in (("train", "-"), ("test", "--")):
+            for ax, metric, scale in ((axes[0], "loss", 1.0), (axes[1], "accuracy", 100.0)):
+                values = scale * np.asarray(history[f"{split} {metric}"], dtype=float)
+                if len(values) != len(epochs):
+                    raise ValueError(f"plot_overfitting: {name!r} has {len(values)} {split} {metric} "
+                                     f"values for {len(epochs)} epochs")
+                ax.plot(epochs, values, style, color=colours[k % len(colours)], label=f"{split} ({name})")
+    axes[0].set(xlabel="epoch", ylabel="cross-entropy loss (log scale)", yscale="log", title="Loss")
+    axes[1].set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
+    for ax in axes:
+        ax.legend(fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
