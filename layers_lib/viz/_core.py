@@ -654,7 +654,7 @@ _JS = """(function () {
     var stop = function () {
       if (timer !== null) clearInterval(timer);
       timer = null;
-      play.textContent = "\\u25b6 Play";
+      play.innerHTML = '<span aria-hidden="true">\\u25b6</span> Play';
       play.setAttribute("aria-pressed", "false");
       out.setAttribute("aria-live", "polite");
     };
@@ -664,7 +664,7 @@ _JS = """(function () {
     play.addEventListener("click", function () {
       if (timer !== null) { stop(); return; }
       out.setAttribute("aria-live", "off");
-      play.textContent = "\\u275a\\u275a Pause";
+      play.innerHTML = '<span aria-hidden="true">\\u275a\\u275a</span> Pause';
       play.setAttribute("aria-pressed", "true");
       timer = setInterval(function () { go(1); }, d.interval);
     });
@@ -720,10 +720,12 @@ def _widget_html(kind: str, title: str, controls: list[tuple[str, list[str]]], f
             f'<output class="ll-value">{esc(labels[pos])}</output></label>')
     if kind == "player":
         parts.append('<span class="ll-buttons">'
-                     '<button type="button" class="ll-prev" aria-label="Previous step">&#9664; Prev</button>'
-                     '<button type="button" class="ll-play" aria-label="Play or pause the animation" '
-                     'aria-pressed="false">&#9654; Play</button>'
-                     '<button type="button" class="ll-next" aria-label="Next step">Next &#9654;</button>'
+                     '<button type="button" class="ll-prev" aria-label="Prev: previous step">'
+                     '<span aria-hidden="true">&#9664;</span> Prev</button>'
+                     '<button type="button" class="ll-play" aria-pressed="false">'
+                     '<span aria-hidden="true">&#9654;</span> Play</button>'
+                     '<button type="button" class="ll-next" aria-label="Next step">'
+                     'Next <span aria-hidden="true">&#9654;</span></button>'
                      '</span>')
     parts.append("</div>")
     parts.append(f'<img class="ll-frame" src="{frames[start]}" alt="{esc(alts[start])}">')
