@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._checks import as_float_array, check_grad, check_int, pair
+from ._checks import as_float_array, check_float_dtype, check_grad, check_int, pair
 from .module import Module, Parameter, fan_in_bound, uniform_init
 
 __all__ = [
@@ -107,18 +107,27 @@ def _zero_pad(x: np.ndarray, pads) -> np.ndarray:
     return out
 
 
-def _im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out_hw) -> np.ndarray:
+def _im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out_hw, workspace=None, key="cols"):
     """The receptive fields of the padded ``xp`` as columns: ``(N, G, C/G*kh*kw, Ho*Wo)``.
 
     Column ``oh*Wo + ow`` of image ``n`` and group ``g`` lists ``xp[n, c, oh*sh + i*dh, ow*sw + j*dw]``
-    for the group's channels ``c``, ordered by ``(c, i, j)`` like ``weight.reshape(C_out, -1)``."""
+    for the group's channels ``c``, ordered by ``(c, i, j)`` like ``weight.reshape(C_out, -1)``.
+    With a ``workspace`` dict the matrix is written into ``workspace[key]`` when it has the right
+    shape (see :func:`conv2d_forward`)."""
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
     n, c = xp.shape[:2]
     windows = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
     # (N, C, Ho, Wo, kh, kw): keep every stride-th window and every dilation-th tap
     windows = windows[:, :, :sh * (ho - 1) + 1:sh, :sw * (wo - 1) + 1:sw, ::dh, ::dw]
-    # the one copy, (N, C, kh, kw, Ho, Wo): its rows of Wo numbers are strided rows of xp
-    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, groups, c // groups * kh * kw, ho * wo)
+    windows = windows.transpose(0, 1, 4, 5, 2, 3)  # (N, C, kh, kw, Ho, Wo): rows of Wo strided numbers
+    shape = (n, groups, c // groups * kh * kw, ho * wo)
+    if workspace is None:
+        return windows.reshape(shape)  # the one copy
+    cols = workspace.get(key)
+    if cols is None or cols.shape != shape or cols.dtype != xp.dtype:
+        cols = workspace[key] = np.empty(shape, dtype=xp.dtype)
+    np.copyto(cols.reshape(windows.shape), windows)
+    return cols
 
 
 def _col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) -> np.ndarray:
@@ -137,14 +146,15 @@ def _col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) ->
     return xp
 
 
-def _conv(x, weight, bias, stride, pads, dilation, groups):
+def _conv(x, weight, bias, stride, pads, dilation, groups, workspace=None, key="cols"):
     """The fast forward pass: ``(out, cols)`` for zero padding ``pads = ((top, bottom), (left, right))``."""
     n = x.shape[0]
     out_c, cg, kh, kw = weight.shape
     xp = _zero_pad(x, pads)
     ho = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     wo = (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    cols = _im2col(xp, (kh, kw), stride, dilation, groups, (ho, wo))  # (N, G, C/G*kh*kw, Ho*Wo)
+    # (N, G, C/G*kh*kw, Ho*Wo): one column per output pixel
+    cols = _im2col(xp, (kh, kw), stride, dilation, groups, (ho, wo), workspace, key)
     wmat = weight.reshape(groups, out_c // groups, cg * kh * kw)  # (G, C_out/G, C/G*kh*kw)
     out = (wmat @ cols).reshape(n, out_c, ho, wo)  # one product per image and group
     if bias is not None:
@@ -165,7 +175,7 @@ def _conv_weight_grad(dout, cols, weight_shape):
     return dwmat.reshape(weight_shape)
 
 
-def _conv_input_grad(dout, weight, stride, pads, dilation, groups, x_shape):
+def _conv_input_grad(dout, weight, stride, pads, dilation, groups, x_shape, workspace=None):
     """``dL/dx`` of :func:`_conv` for an input of shape ``x_shape``: a transposed convolution."""
     out_c, cg, kh, kw = weight.shape
     (top, bottom), (left, right) = pads
@@ -176,7 +186,7 @@ def _conv_input_grad(dout, weight, stride, pads, dilation, groups, x_shape):
         flipped = weight.reshape(groups, out_c // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
         flipped = flipped.transpose(0, 2, 1, 3, 4).reshape(groups * cg, out_c // groups, kh, kw)
         full = ((eh - top, eh - bottom), (ew - left, ew - right))
-        return _conv(dout, flipped, None, (1, 1), full, dilation, groups)[0]
+        return _conv(dout, flipped, None, (1, 1), full, dilation, groups, workspace, "dout_cols")[0]
     n, _, h, w = x_shape
     wmat = weight.reshape(groups, out_c // groups, cg * kh * kw)
     d = dout.reshape(n, groups, out_c // groups, -1)  # (N, G, C_out/G, Ho*Wo)
@@ -207,7 +217,7 @@ def _check_fits(name: str, hp: int, wp: int, kernel, dilation) -> None:
 
 
 # -- convolution: the pure core ------------------------------------------------------------------
-def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, workspace=None):
     """2-D convolution (cross-correlation) with zero padding, via im2col and matrix products.
 
     Args:
@@ -216,6 +226,10 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
         bias: ``(C_out,)`` or ``None``.
         stride, padding, dilation: ints or ``(h, w)`` pairs; ``padding`` adds zeros on all sides.
         groups: split the channels into ``groups`` independent convolutions.
+        workspace: optional dict that keeps the im2col matrix between calls (a layer passes its
+            own). Allocating a fresh array of ~100 MB costs more than the copy into it: the
+            operating system hands out new zeroed pages every time. The cache then refers to
+            ``workspace["cols"]``, which the next call with the same workspace overwrites.
 
     Returns:
         ``(out, cache)``, ``out`` of shape ``(N, C_out, H_out, W_out)`` in ``x``'s dtype, with the
@@ -243,13 +257,13 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     if bias is not None:
         bias = np.asarray(bias, dtype=x.dtype)
     pads = ((ph, ph), (pw, pw))
-    out, cols = _conv(x, weight, bias, (sh, sw), pads, (dh, dw), groups)  # cols: (N, G, C/G*kh*kw, Ho*Wo)
+    out, cols = _conv(x, weight, bias, (sh, sw), pads, (dh, dw), groups, workspace)
     cache = dict(cols=cols, weight=weight, x_shape=x.shape, stride=(sh, sw), pads=pads, dilation=(dh, dw),
                  groups=groups, has_bias=bias is not None)
     return out, cache
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout, cache, *, workspace=None):
     """Gradients of :func:`conv2d_forward`.
 
     With ``X = cols[n]`` the im2col matrix of image ``n`` and ``W`` the weight as a matrix
@@ -260,7 +274,8 @@ def conv2d_backward(dout, cache):
         db = dout summed over N, H_out, W_out
 
     For stride 1, ``dx`` is computed as the equivalent "full" convolution of ``dout`` with the
-    kernel rotated by 180 degrees, which is faster (no col2im).
+    kernel rotated by 180 degrees, which is faster (no col2im). ``workspace``: as in
+    :func:`conv2d_forward` (for the im2col matrix of ``dout``).
 
     Returns:
         ``(dx, dweight, dbias)``; ``dbias`` is ``None`` without a bias.
@@ -268,7 +283,8 @@ def conv2d_backward(dout, cache):
     c = cache
     dout = np.asarray(dout, dtype=c["cols"].dtype)
     dw = _conv_weight_grad(dout, c["cols"], c["weight"].shape)
-    dx = _conv_input_grad(dout, c["weight"], c["stride"], c["pads"], c["dilation"], c["groups"], c["x_shape"])
+    dx = _conv_input_grad(dout, c["weight"], c["stride"], c["pads"], c["dilation"], c["groups"], c["x_shape"],
+                          workspace)
     db = dout.sum(axis=(0, 2, 3)) if c["has_bias"] else None
     return dx, dw, db
 
@@ -313,7 +329,7 @@ def conv2d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, grou
 
 # -- transposed convolution: the pure core -------------------------------------------------------
 def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1,
-                             groups=1):
+                             groups=1, *, workspace=None):
     """2-D transposed convolution: the input-gradient of a convolution, used as a layer.
 
     Every input pixel scatters ``x[n, :, h, w] @ weight`` (a ``kh x kw`` patch per output
@@ -327,6 +343,7 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
         bias: ``(C_out,)`` or ``None``.
         stride, padding, output_padding, dilation: ints or ``(h, w)`` pairs.
         groups: independent groups of channels.
+        workspace: optional dict of reusable buffers, as in :func:`conv2d_forward`.
 
     Returns:
         ``(out, cache)`` with ``out`` of shape ``(N, C_out, H_out, W_out)``
@@ -360,7 +377,8 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
                          f"for input {tuple(x.shape)} and kernel {(kh, kw)}")
     # the matching convolution maps (N, C_out, Ho, Wo) to x's shape: its padding is (p, p - output_padding)
     pads = ((ph, ph - oph), (pw, pw - opw))
-    out = _conv_input_grad(x, weight, (sh, sw), pads, (dh, dw), groups, (n, groups * cg_out, ho, wo))
+    out_shape = (n, groups * cg_out, ho, wo)
+    out = _conv_input_grad(x, weight, (sh, sw), pads, (dh, dw), groups, out_shape, workspace)
     if bias is not None:
         out += np.asarray(bias, dtype=x.dtype).reshape(-1, 1, 1)
     cache = dict(x=x, weight=weight, stride=(sh, sw), pads=pads, dilation=(dh, dw), groups=groups,
@@ -368,7 +386,7 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
     return out, cache
 
 
-def conv_transpose2d_backward(dout, cache):
+def conv_transpose2d_backward(dout, cache, *, workspace=None):
     """Gradients of :func:`conv_transpose2d_forward`.
 
     The input-gradient of a transposed convolution is the matching ordinary convolution of
@@ -380,7 +398,7 @@ def conv_transpose2d_backward(dout, cache):
     """
     c = cache
     dout = np.asarray(dout, dtype=c["x"].dtype)
-    dx, cols = _conv(dout, c["weight"], None, c["stride"], c["pads"], c["dilation"], c["groups"])
+    dx, cols = _conv(dout, c["weight"], None, c["stride"], c["pads"], c["dilation"], c["groups"], workspace)
     dweight = _conv_weight_grad(c["x"], cols, c["weight"].shape)
     db = dout.sum(axis=(0, 2, 3)) if c["has_bias"] else None
     return dx, dweight, db
@@ -424,13 +442,6 @@ def _pad_mode_backward(g: np.ndarray, pads, mode: str) -> np.ndarray:
 
 
 # -- the layers ----------------------------------------------------------------------------------
-def _float_dtype(layer: str, dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if not np.issubdtype(dtype, np.floating):
-        raise TypeError(f"{layer} expected a floating-point dtype, got {dtype}")
-    return dtype
-
-
 def _batched(layer: str, x, channels: int, kind: str = "input"):
     """Accept ``(N, C, H, W)`` or an unbatched ``(C, H, W)``; return the 4-D array and the flag."""
     x = as_float_array(layer, x)
@@ -526,13 +537,14 @@ class Conv2d(Module):
         else:
             self._pads = tuple((p, p) for p in self.padding)
 
-        dtype = _float_dtype(name, dtype)
+        dtype = check_float_dtype(name, dtype)
         rng = np.random.default_rng() if rng is None else rng
         kh, kw = self.kernel_size
         bound = fan_in_bound(in_channels // groups * kh * kw)
         shape = (out_channels, in_channels // groups, kh, kw)
         self.weight = Parameter(uniform_init(rng, shape, bound, dtype))
         self.bias = Parameter(uniform_init(rng, (out_channels,), bound, dtype)) if bias else None
+        self._workspace = {}  # the im2col matrices, kept between calls (see conv2d_forward)
 
     def forward(self, x):
         x, unbatched = _batched("Conv2d", x, self.in_channels)
@@ -552,14 +564,14 @@ class Conv2d(Module):
             x = _pad_mode(x, self._pads, self.padding_mode)
         bias = None if self.bias is None else self.bias.data
         y, cache = conv2d_forward(x, self.weight.data, bias, self.stride, (0, 0) if pad_here else (top, left),
-                                  self.dilation, self.groups)
+                                  self.dilation, self.groups, workspace=self._workspace)
         self._cache = (cache, pad_here, unbatched, y.shape)
         return y[0] if unbatched else y
 
     def backward(self, dy):
         cache, pad_here, unbatched, y_shape = self._saved()
         dy = check_grad("Conv2d", dy, y_shape[1:] if unbatched else y_shape)
-        dx, dw, db = conv2d_backward(dy[None] if unbatched else dy, cache)
+        dx, dw, db = conv2d_backward(dy[None] if unbatched else dy, cache, workspace=self._workspace)
         self.weight.grad += dw
         if self.bias is not None:
             self.bias.grad += db
@@ -651,13 +663,14 @@ class ConvTranspose2d(Module):
         if padding_mode != "zeros":
             raise ValueError(f"{name} supports only padding_mode='zeros', got {padding_mode!r}")
         self.padding_mode = padding_mode
-        dtype = _float_dtype(name, dtype)
+        dtype = check_float_dtype(name, dtype)
         rng = np.random.default_rng() if rng is None else rng
         kh, kw = self.kernel_size
         bound = fan_in_bound(out_channels // groups * kh * kw)
         shape = (in_channels, out_channels // groups, kh, kw)
         self.weight = Parameter(uniform_init(rng, shape, bound, dtype))
         self.bias = Parameter(uniform_init(rng, (out_channels,), bound, dtype)) if bias else None
+        self._workspace = {}  # the im2col matrices, kept between calls (see conv2d_forward)
 
     def forward(self, x):
         x, unbatched = _batched("ConvTranspose2d", x, self.in_channels)
@@ -668,14 +681,16 @@ class ConvTranspose2d(Module):
                              f"for input {tuple(x.shape)} and kernel_size={self.kernel_size}")
         bias = None if self.bias is None else self.bias.data
         y, cache = conv_transpose2d_forward(x, self.weight.data, bias, self.stride, self.padding,
-                                            self.output_padding, self.dilation, self.groups)
+                                            self.output_padding, self.dilation, self.groups,
+                                            workspace=self._workspace)
         self._cache = (cache, unbatched, y.shape)
         return y[0] if unbatched else y
 
     def backward(self, dy):
         cache, unbatched, y_shape = self._saved()
         dy = check_grad("ConvTranspose2d", dy, y_shape[1:] if unbatched else y_shape)
-        dx, dw, db = conv_transpose2d_backward(dy[None] if unbatched else dy, cache)
+        dy = dy[None] if unbatched else dy
+        dx, dw, db = conv_transpose2d_backward(dy, cache, workspace=self._workspace)
         self.weight.grad += dw
         if self.bias is not None:
             self.bias.grad += db

@@ -380,7 +380,9 @@ def adaptive_avgpool2d_forward(x, output_size):
 
     Output row ``i`` averages input rows ``floor(i*H/H_out)`` to ``ceil((i+1)*H/H_out) - 1``
     (bins may overlap by one row when ``H_out`` does not divide ``H``); the same for columns.
-    As matrices: ``out = P_h @ x @ P_w.T`` with ``P_h`` of shape ``(H_out, H)``.
+    As matrices: ``out = P_h @ x @ P_w.T`` with ``P_h`` of shape ``(H_out, H)``; when ``H_out``
+    divides ``H`` and ``W_out`` divides ``W`` the bins are equal and disjoint, and a reshape and a
+    mean do it (global average pooling is ``output_size=1``).
 
     Args:
         x: input ``(N, C, H, W)``.
@@ -397,15 +399,25 @@ def adaptive_avgpool2d_forward(x, output_size):
     x = _check_4d("adaptive_avgpool2d_forward", x)
     n, c, h, w = x.shape
     oh, ow = _adaptive_size("adaptive_avgpool2d_forward", output_size, (h, w))
+    if h % oh == 0 and w % ow == 0:  # equal, disjoint bins (global pooling too): a reshape and a mean
+        out = x.reshape(n, c, oh, h // oh, ow, w // ow).mean(axis=(3, 5))
+        return out, dict(x_shape=x.shape, dtype=x.dtype)
     ph, pw = _adaptive_matrix(h, oh, x.dtype), _adaptive_matrix(w, ow, x.dtype)
     t = np.tensordot(x, pw, axes=([3], [1]))  # (N, C, H, W_out)
     out = np.tensordot(t, ph, axes=([2], [1])).transpose(0, 1, 3, 2)  # (N, C, H_out, W_out)
-    return np.ascontiguousarray(out), dict(ph=ph, pw=pw)
+    return np.ascontiguousarray(out), dict(x_shape=x.shape, dtype=x.dtype, ph=ph, pw=pw)
 
 
 def adaptive_avgpool2d_backward(dout, cache):
-    """Gradient of :func:`adaptive_avgpool2d_forward`: ``dx = P_h.T @ dout @ P_w``."""
-    dout = np.asarray(dout, dtype=cache["pw"].dtype)
+    """Gradient of :func:`adaptive_avgpool2d_forward`: ``dx = P_h.T @ dout @ P_w``; with equal,
+    disjoint bins each input pixel gets ``dout`` of its bin divided by the bin's size."""
+    n, c, h, w = cache["x_shape"]
+    dout = np.asarray(dout, dtype=cache["dtype"])
+    oh, ow = dout.shape[2:]
+    if "ph" not in cache:
+        dx = np.empty((n, c, oh, h // oh, ow, w // ow), dtype=dout.dtype)
+        dx[...] = (dout / ((h // oh) * (w // ow)))[:, :, :, None, :, None]  # its bin's share
+        return dx.reshape(n, c, h, w)
     t = np.tensordot(dout, cache["pw"], axes=([3], [0]))  # (N, C, H_out, W)
     dx = np.tensordot(t, cache["ph"], axes=([2], [0])).transpose(0, 1, 3, 2)  # (N, C, H, W)
     return np.ascontiguousarray(dx)

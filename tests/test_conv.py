@@ -233,17 +233,45 @@ def test_conv_transpose2d_repr_matches_torch(kwargs):
     assert repr(ll.ConvTranspose2d(2, 4, 3, **kwargs)) == repr(torch.nn.ConvTranspose2d(2, 4, 3, **kwargs))
 
 
+@pytest.mark.parametrize("cls,kwargs", [(ll.Conv2d, dict(padding=1)), (ll.Conv2d, dict(stride=2)),
+                                        (ll.ConvTranspose2d, dict(stride=1)),
+                                        (ll.ConvTranspose2d, dict(stride=2))])
+def test_reused_workspace_follows_changing_shapes(cls, kwargs):
+    """The layer keeps its im2col matrices between calls; new shapes must not see stale buffers."""
+    rng = np.random.default_rng(9)
+    layer = cls(3, 4, 3, **kwargs)
+    twin = getattr(torch.nn, cls.__name__)(3, 4, 3, **kwargs)
+    for shape in [(2, 3, 7, 7), (1, 3, 5, 6), (2, 3, 7, 7)]:
+        compare_with_torch(layer, twin, rng.normal(size=shape))
+    x = rng.normal(size=(2, 3, 6, 6))
+    first, second = layer(x), layer(x + 1.0)  # the second call overwrites the kept matrix...
+    assert not np.allclose(first, second)
+    dy = rng.normal(size=second.shape)
+    twin.zero_grad()
+    xt = torch.tensor(x + 1.0, requires_grad=True)
+    twin(xt).backward(torch.tensor(dy))
+    np.testing.assert_allclose(layer.backward(dy), xt.grad.numpy(), rtol=1e-6, atol=1e-8)  # ...and its cache
+
+
 def test_forward_memory_is_the_im2col_matrix():
     """The forward pass allocates the padded input, the im2col matrix and the output, no more."""
-    layer = ll.Conv2d(16, 16, 3, padding=1, dtype=np.float32, rng=np.random.default_rng(0))
-    x = np.ones((4, 16, 32, 32), dtype=np.float32)
-    layer(x)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 16, 32, 32)).astype(np.float32)
+    w, b = rng.normal(size=(16, 16, 3, 3)).astype(np.float32), np.zeros(16, dtype=np.float32)
+    ll.conv2d_forward(x, w, b, padding=1)
     tracemalloc.start()
-    y = layer(x)
+    y, _ = ll.conv2d_forward(x, w, b, padding=1)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     im2col_bytes = 4 * 32 * 32 * 16 * 9 * 4
-    assert peak < im2col_bytes + 4 * x.nbytes + 2 * y.nbytes, peak / im2col_bytes
+    assert im2col_bytes < peak < im2col_bytes + 2 * x.nbytes + 2 * y.nbytes, peak / im2col_bytes
+    layer = ll.Conv2d(16, 16, 3, padding=1, dtype=np.float32)
+    layer(x)
+    tracemalloc.start()
+    layer(x)  # the layer keeps its im2col matrix: a second call does not allocate it again
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 2 * x.nbytes + 2 * y.nbytes
 
 
 # -- bad input -----------------------------------------------------------------------------------

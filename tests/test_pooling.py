@@ -111,6 +111,17 @@ def test_maxpool_nan_and_minus_inf_like_torch():
     np.testing.assert_array_equal(layer.backward(np.ones((1, 1, 3, 4))), xt.grad.numpy())
 
 
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1)])
+def test_maxpool_backward_keeps_a_nan_gradient_at_its_argmax(args):
+    x = np.random.default_rng(8).normal(size=(1, 2, 6, 6))
+    layer, twin = ll.MaxPool2d(*args), torch.nn.MaxPool2d(*args)
+    dy = np.ones_like(layer(x))
+    dy[0, 1, 1, 2] = np.nan
+    xt = torch.tensor(x, requires_grad=True)
+    twin(xt).backward(torch.tensor(dy))
+    np.testing.assert_array_equal(layer.backward(dy), xt.grad.numpy())  # NaN in the same places
+
+
 @pytest.mark.parametrize("args,kwargs", [((3, 2, 1), dict(ceil_mode=True)), ((2,), {}),
                                          ((3, 1, 1), dict(dilation=2))])
 def test_return_indices_like_torch(args, kwargs):
@@ -126,7 +137,7 @@ def test_return_indices_like_torch(args, kwargs):
     ll.MaxPool2d(2), ll.MaxPool2d(3, 2, 1, ceil_mode=True), ll.MaxPool2d((2, 3), 1, dilation=(2, 1)),
     ll.AvgPool2d(2), ll.AvgPool2d(3, 2, 1, ceil_mode=True), ll.AvgPool2d(3, 2, 1, ceil_mode=True,
                                                                            count_include_pad=False),
-    ll.AdaptiveAvgPool2d((3, 4)), ll.AdaptiveAvgPool2d(1),
+    ll.AdaptiveAvgPool2d((3, 4)), ll.AdaptiveAvgPool2d(1), ll.AdaptiveAvgPool2d((7, 3)),
 ], ids=repr)
 def test_pooling_gradients(layer):
     x = np.random.default_rng(6).normal(size=(2, 2, 7, 6))  # continuous: no ties
