@@ -59,6 +59,23 @@ def _channel_sum(a: np.ndarray) -> np.ndarray:
     return a.reshape(n, c, math.prod(a.shape[2:])).sum(axis=2).sum(axis=0)
 
 
+def _buffer(workspace: dict | None, key: str, shape, dtype) -> np.ndarray:
+    """A scratch array: reused from ``workspace`` when it has the right shape and dtype."""
+    if workspace is None:
+        return np.empty(shape, dtype=dtype)
+    buf = workspace.get(key)
+    if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
+        buf = workspace[key] = np.empty(shape, dtype=dtype)
+    return buf
+
+
+def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum(a * b)`` over every axis but 1, returning ``(C,)``, without the product array."""
+    n, c = a.shape[:2]
+    shape = (n, c, math.prod(a.shape[2:]))
+    return np.einsum("ncl,ncl->c", a.reshape(shape), b.reshape(shape))
+
+
 def _count_per_channel(shape) -> int:
     return shape[0] * math.prod(shape[2:])
 
@@ -67,16 +84,21 @@ class BatchNormCache(NamedTuple):
     """What the training-mode batch-norm backward pass needs (and the chapters show)."""
 
     x: np.ndarray  # (N, C, *) the input
-    x_hat: np.ndarray  # (N, C, *) the normalised input
+    x_centred: np.ndarray  # (N, C, *) x - mean
     mean: np.ndarray  # (C,) batch mean
     var: np.ndarray  # (C,) biased batch variance
     inv_std: np.ndarray  # (C,) 1 / sqrt(var + eps)
     weight: np.ndarray | None  # (C,) gamma, or None without affine
     eps: float
 
+    @property
+    def x_hat(self) -> np.ndarray:
+        """The normalised input ``(x - mean) / sqrt(var + eps)``, computed on request."""
+        return self.x_centred * _per_channel(self.inv_std, self.x.ndim, self.x.dtype)
+
 
 # -- batch norm: the pure core --------------------------------------------------------------------
-def batchnorm_forward(x: np.ndarray, weight, bias, eps: float = 1e-5):
+def batchnorm_forward(x: np.ndarray, weight, bias, eps: float = 1e-5, *, workspace: dict | None = None):
     """Training-mode batch normalization with the batch's own statistics.
 
     Every channel (axis 1) is normalised with the mean and the **biased** variance of its
@@ -87,6 +109,9 @@ def batchnorm_forward(x: np.ndarray, weight, bias, eps: float = 1e-5):
         weight: gamma, ``(C,)``, or ``None`` (no scaling).
         bias: beta, ``(C,)``, or ``None`` (no shift).
         eps: added to the variance before the square root.
+        workspace: optional dict in which a layer keeps the large ``x_hat`` buffer between calls
+            (filling an existing array is several times cheaper than a fresh allocation). The
+            cache then refers to ``workspace["x_hat"]``, which the next call overwrites.
 
     Returns:
         ``(y, cache)``; ``cache.mean`` and ``cache.var`` are the batch statistics ``(C,)``.
@@ -101,18 +126,20 @@ def batchnorm_forward(x: np.ndarray, weight, bias, eps: float = 1e-5):
         (array([ 2., 20.]), array([  1., 100.]))
     """
     m = _count_per_channel(x.shape)
+    nd, dt = x.ndim, x.dtype
     mean = _channel_sum(x) / m  # (C,)
-    xc = x - _per_channel(mean, x.ndim, x.dtype)  # (N, C, *) centred
-    var = _channel_sum(xc * xc) / m  # (C,) biased variance
+    xc = _buffer(workspace, "x_centred", x.shape, dt)
+    np.subtract(x, _per_channel(mean, nd, dt), out=xc)  # (N, C, *) centred
+    var = _channel_dot(xc, xc) / m  # (C,) biased variance (two passes: no cancellation)
     inv_std = 1.0 / np.sqrt(var + eps)
-    x_hat = xc * _per_channel(inv_std, x.ndim, x.dtype)
-    y = x_hat if weight is None else x_hat * _per_channel(weight, x.ndim, x.dtype)
+    scale = inv_std if weight is None else weight.astype(dt, copy=False) * inv_std
+    y = np.multiply(xc, _per_channel(scale, nd, dt))  # gamma * x_hat, without storing x_hat
     if bias is not None:
-        y = y + _per_channel(bias, x.ndim, x.dtype)
-    return y, BatchNormCache(x, x_hat, mean, var, inv_std, weight, eps)
+        y += _per_channel(bias, nd, dt)
+    return y, BatchNormCache(x, xc, mean, var, inv_std, weight, eps)
 
 
-def batchnorm_backward(dy: np.ndarray, cache: BatchNormCache):
+def batchnorm_backward(dy: np.ndarray, cache: BatchNormCache, *, workspace: dict | None = None):
     """The compact batch-norm backward pass.
 
     With ``m`` values per channel, ``dbeta = sum(dy)``, ``dgamma = sum(dy * x_hat)`` and
@@ -125,15 +152,19 @@ def batchnorm_backward(dy: np.ndarray, cache: BatchNormCache):
     Returns:
         ``(dx, dweight, dbias)``; ``dweight`` is ``None`` when ``cache.weight`` is ``None``.
     """
-    x_hat, inv_std, weight = cache.x_hat, cache.inv_std, cache.weight
+    xc, inv_std, weight = cache.x_centred, cache.inv_std, cache.weight
     m = _count_per_channel(dy.shape)
-    dbias = _channel_sum(dy)  # (C,)
-    dweight = _channel_sum(dy * x_hat)  # (C,)
-    scale = inv_std if weight is None else weight.astype(dy.dtype, copy=False) * inv_std
     nd, dt = dy.ndim, dy.dtype
-    dx = _per_channel(scale, nd, dt) * (
-        dy - (_per_channel(dbias, nd, dt) + x_hat * _per_channel(dweight, nd, dt)) / m
-    )
+    dbias = _channel_sum(dy)  # (C,)
+    dweight = _channel_dot(dy, xc) * inv_std  # (C,) = sum(dy * x_hat)
+    scale = inv_std if weight is None else weight.astype(dt, copy=False) * inv_std
+    # dx = scale*dy - (scale*dweight/m)*x_hat - scale*dbias/m, with x_hat = xc*inv_std and as
+    # few large temporaries as possible
+    dx = np.multiply(dy, _per_channel(scale, nd, dt))
+    tmp = np.multiply(xc, _per_channel(scale * dweight * inv_std / m, nd, dt),
+                      out=_buffer(workspace, "tmp", dy.shape, dt))
+    dx -= tmp
+    dx -= _per_channel(scale * dbias / m, nd, dt)
     return dx, (None if weight is None else dweight), dbias
 
 
@@ -384,7 +415,9 @@ class _BatchNorm(Module):
                 "batch with more values per channel, or call .eval() to normalise with the running "
                 "statistics"
             )
-        y, cache = batchnorm_forward(x, w, b, self.eps)
+        # the layer keeps its large scratch buffers between calls (see batchnorm_forward)
+        self._workspace = getattr(self, "_workspace", {})
+        y, cache = batchnorm_forward(x, w, b, self.eps, workspace=self._workspace)
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
             f = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
@@ -399,8 +432,10 @@ class _BatchNorm(Module):
         shape = cache.x.shape if mode == "train" else cache[0].shape
         dtype = cache.x.dtype if mode == "train" else cache[0].dtype
         dy = check_grad(type(self).__name__, dy, shape).astype(dtype, copy=False)
-        backward = batchnorm_backward if mode == "train" else batchnorm_eval_backward
-        dx, dweight, dbias = backward(dy, cache)
+        if mode == "train":
+            dx, dweight, dbias = batchnorm_backward(dy, cache, workspace=self._workspace)
+        else:
+            dx, dweight, dbias = batchnorm_eval_backward(dy, cache)
         if self.weight is not None:
             self.weight.grad += dweight
             self.bias.grad += dbias
