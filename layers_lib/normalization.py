@@ -109,9 +109,9 @@ def batchnorm_forward(x: np.ndarray, weight, bias, eps: float = 1e-5, *, workspa
         weight: gamma, ``(C,)``, or ``None`` (no scaling).
         bias: beta, ``(C,)``, or ``None`` (no shift).
         eps: added to the variance before the square root.
-        workspace: optional dict in which a layer keeps the large ``x_hat`` buffer between calls
-            (filling an existing array is several times cheaper than a fresh allocation). The
-            cache then refers to ``workspace["x_hat"]``, which the next call overwrites.
+        workspace: optional dict in which a layer keeps the large centred-input buffer between
+            calls (filling an existing array is cheaper than a fresh allocation). The cache then
+            refers to ``workspace["x_centred"]``, which the next call overwrites.
 
     Returns:
         ``(y, cache)``; ``cache.mean`` and ``cache.var`` are the batch statistics ``(C,)``.
