@@ -11,8 +11,9 @@ Examples:
     (3, 2)
 """
 
-from .module import Module, Parameter, Sequential
-from .gradcheck import check_gradients, numerical_gradient, rel_error, scaled_error
+# ruff: noqa: I001  (the families are imported in the order the course teaches them)
+from .module import Module, Parameter, Sequential  # noqa: F401
+from .gradcheck import check_gradients, numerical_gradient, rel_error, scaled_error  # noqa: F401
 from .linear import *  # noqa: F401,F403
 from .activations import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403

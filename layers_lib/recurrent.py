@@ -69,6 +69,8 @@ def rnn_cell_forward(gx, h_prev, w_hh, b_hh=None, nonlinearity="tanh"):
     a = gx + h_prev @ w_hh.T  # (N, H) pre-activation
     if b_hh is not None:
         a += b_hh
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"rnn_cell_forward expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
     h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
     return h, (h, w_hh, nonlinearity)
 

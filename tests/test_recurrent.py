@@ -378,3 +378,9 @@ def test_fuzz_against_torch(kind, N, T, D, D_given, H, num_layers, bidirectional
         yt.backward(torch.tensor(dy))
         assert_close(dx, xt.grad.numpy(), "dx")
     assert dx.shape == x.shape and m.dh0.shape == S
+
+
+def test_rnn_cell_rejects_an_unknown_nonlinearity():
+    gx, h = np.zeros((2, 3)), np.zeros((2, 3))
+    with pytest.raises(ValueError, match="expected nonlinearity 'tanh' or 'relu', got 'tahn'"):
+        ll.rnn_cell_forward(gx, h, np.eye(3), nonlinearity="tahn")
