@@ -27,7 +27,7 @@ NOTEBOOK_BUDGET = {
     "intro": 30, "conv": 30, "pooling": 30,
     "linear": 45, "activations": 45, "normalization": 45, "dropout": 45,
     "rnn": 60, "lstm_gru": 60, "embedding": 60, "attention": 60,
-    "capstone": 120,
+    "capstone": 60,
 }
 NBVAL_TOTAL_BUDGET = 300
 
