@@ -28,7 +28,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CheckResult", "check_cases"]
+__all__ = ["CheckResult", "Raised", "catching", "check_cases"]
+
+
+class Raised:
+    """Stands in for the result of a reader's call that raised, so that a hint can explain it."""
+
+    def __init__(self, exc: Exception):
+        self.exc = exc
+
+    def __repr__(self) -> str:
+        return f"an error: {type(self.exc).__name__}: {self.exc}"
+
+
+def catching(fn):
+    """Wrap the reader's ``fn`` so that an exception comes back as a :class:`Raised` value."""
+    def call(*args):
+        try:
+            return fn(*args)
+        except Exception as exc:  # the reader's code may raise anything: explain it in a hint
+            return Raised(exc)
+    return call
 
 
 @dataclass

@@ -18,27 +18,10 @@ import numpy as np
 import layers_lib as ll
 
 from . import CheckResult, check_cases
+from . import Raised as _Raised
+from . import catching as _catching
 
 __all__ = ["check_embedding_backward", "check_embedding_output_shape"]
-
-
-class _Raised:
-    """Stands in for the result of a call that raised, so that a hint can explain the error."""
-
-    def __init__(self, exc: Exception):
-        self.exc = exc
-
-    def __repr__(self) -> str:
-        return f"an error: {type(self.exc).__name__}: {self.exc}"
-
-
-def _catching(fn):
-    def call(*args):
-        try:
-            return fn(*args)
-        except Exception as exc:  # the reader's code may raise anything: explain it in a hint
-            return _Raised(exc)
-    return call
 
 
 def _close(a, b) -> bool:
