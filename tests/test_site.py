@@ -14,7 +14,9 @@ from site_helpers import HTML, ROOT, open_page
 
 pytestmark = pytest.mark.slow
 
-REPO = "layers-interactively/layers-interactively"
+# owner/name of the repository the launch buttons must point at, read from _config.yml
+REPO = re.search(r"url:\s*https://github\.com/(\S+?)/?\s*$", (ROOT / "_config.yml").read_text(),
+                 re.MULTILINE).group(1)
 
 
 def toc_pages() -> list[str]:
