@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -14,13 +13,6 @@ from layers_lib import viz
 
 matplotlib.use("Agg")
 vd = viz.dropout
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    """Every figure function opens a pyplot figure; close them so none accumulate."""
-    yield
-    plt.close("all")
 
 
 def _png(fig) -> bytes:
