@@ -433,6 +433,15 @@ def _adaptive_size(name: str, output_size, input_hw) -> tuple[int, int]:
 
 
 # -- the layers ----------------------------------------------------------------------------------
+def _layer_backward(layer: Module, dy, core):
+    """The backward pass of a pooling layer: check ``dy`` against the forward output's shape, run
+    the pure ``core(dy, cache)`` on a batch, and drop the batch axis again for unbatched input."""
+    cache, unbatched, y_shape = layer._saved()
+    dy = check_grad(type(layer).__name__, dy, y_shape[1:] if unbatched else y_shape)
+    dx = core(dy[None] if unbatched else dy, cache)
+    return dx[0] if unbatched else dx
+
+
 class MaxPool2d(Module):
     """2-D max pooling, as ``torch.nn.MaxPool2d``.
 
@@ -498,10 +507,7 @@ class MaxPool2d(Module):
         return idx[0] if unbatched else idx
 
     def backward(self, dy):
-        cache, unbatched, y_shape = self._saved()
-        dy = check_grad("MaxPool2d", dy, y_shape[1:] if unbatched else y_shape)
-        dx = maxpool2d_backward(dy[None] if unbatched else dy, cache)
-        return dx[0] if unbatched else dx
+        return _layer_backward(self, dy, maxpool2d_backward)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -559,10 +565,7 @@ class AvgPool2d(Module):
         return out[0] if unbatched else out
 
     def backward(self, dy):
-        cache, unbatched, y_shape = self._saved()
-        dy = check_grad("AvgPool2d", dy, y_shape[1:] if unbatched else y_shape)
-        dx = avgpool2d_backward(dy[None] if unbatched else dy, cache)
-        return dx[0] if unbatched else dx
+        return _layer_backward(self, dy, avgpool2d_backward)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -605,10 +608,7 @@ class AdaptiveAvgPool2d(Module):
         return out[0] if unbatched else out
 
     def backward(self, dy):
-        cache, unbatched, y_shape = self._saved()
-        dy = check_grad("AdaptiveAvgPool2d", dy, y_shape[1:] if unbatched else y_shape)
-        dx = adaptive_avgpool2d_backward(dy[None] if unbatched else dy, cache)
-        return dx[0] if unbatched else dx
+        return _layer_backward(self, dy, adaptive_avgpool2d_backward)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
