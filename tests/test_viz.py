@@ -1,9 +1,11 @@
 """The visual toolkit: kernel-free explorers and players (self-contained, deterministic HTML), the
-live ipywidgets mode, the numbers the animations show, and the plot helpers."""
+live (anywidget) mode, the numbers the animations show, and the plot helpers."""
 
 from __future__ import annotations
 
+import base64
 import configparser
+import io
 import json
 import re
 import time
@@ -17,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from IPython.core.formatters import DisplayFormatter
 from matplotlib.figure import Figure
+from PIL import Image
 
 from layers_lib import viz
 
@@ -234,25 +237,38 @@ def test_live_mode_redraws_when_a_slider_moves():
     live = viz.explore(draw, PARAMS, readout=readout_arith, title="Live", mode="live", initial={"stride": 2})
     assert isinstance(live, viz.LiveExplorer)
     assert calls == [{"kernel_size": 1, "stride": 2, "padding": 0}]
-    assert live.readout.value == "output: <b>3</b> = ⌊(5 + 2·0 − 1)/2⌋ + 1"
-    first_image = live.image.value
-    assert first_image[:8] == b"\x89PNG\r\n\x1a\n"
+    frame = live.widget.frame
+    assert frame["k"] == 2 and live.widget.data == {"labels": [["1", "3", "5"], ["1", "2"], ["0", "1"]],
+                                                     "start": 2}
+    assert frame["readout"] == live.readout == "output: <b>3</b> = ⌊(5 + 2·0 − 1)/2⌋ + 1"
+    assert frame["alt"] == live.alt == "Live: kernel_size = 1, stride = 2, padding = 0"
+    assert live.png[:8] == b"\x89PNG\r\n\x1a\n" and frame["src"] == "data:image/png;base64," + \
+        base64.b64encode(live.png).decode()
+    # frames are drawn at twice the dpi and shown at their natural size: 2.4 in at 72 dpi
+    assert frame["width"] == pytest.approx(2.4 * 72, abs=1)
+    assert Image.open(io.BytesIO(live.png)).width == pytest.approx(2 * 2.4 * 72, abs=2)
 
-    live.sliders["kernel_size"].value = 5  # what dragging the slider does
+    # what the browser does when a slider moves: it sets `request` to the frame index
+    live.widget.request = 2 * 4 + 1 * 2 + 0  # kernel_size 5, stride 2, padding 0
     assert calls[-1] == {"kernel_size": 5, "stride": 2, "padding": 0}
     assert live.setting == calls[-1] and live.calls == 2
-    assert live.readout.value == "output: <b>1</b> = ⌊(5 + 2·0 − 5)/2⌋ + 1"
-    assert live.image.value != first_image
-    assert live.image.tooltip == "Live: kernel_size = 5, stride = 2, padding = 0"
+    assert live.widget.frame["k"] == 10
+    assert live.widget.frame["readout"] == "output: <b>1</b> = ⌊(5 + 2·0 − 5)/2⌋ + 1"
+    assert live.widget.frame["src"] != frame["src"]
+    assert live.widget.frame["alt"] == "Live: kernel_size = 5, stride = 2, padding = 0"
 
-    live.sliders["padding"].value = 1
+    live.set(padding=1)
     assert calls[-1] == {"kernel_size": 5, "stride": 2, "padding": 1} and len(calls) == 3
+    assert live.widget.request == 11
     assert plt.get_fignums() == []  # each redraw closes its figure
+    with pytest.raises(ValueError, match=r"LiveExplorer.set: \{'padding': 7\} is not a setting"):
+        live.set(padding=7)
 
-    import ipywidgets
-
-    assert isinstance(live.widget, ipywidgets.VBox)
-    assert live.sliders["kernel_size"].options == (("1", 1), ("3", 3), ("5", 5))
+    # the front end is the static explorer's HTML and script: same sliders, no script of its own
+    html = live.widget.html
+    assert html.startswith('<div class="ll-explorer" id="ll-') and 'data-lm-suppress-shortcuts="true"' in html
+    assert html.count('class="ll-slider"') == 3 and "<script" not in html
+    assert viz._core._BIND_JS in live.widget._esm and viz._core._BIND_JS in viz._core._JS
     assert hasattr(live, "_ipython_display_")
     assert repr(live) == "LiveExplorer('Live': kernel_size × stride × padding)"
 

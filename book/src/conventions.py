@@ -6,6 +6,24 @@
 # that differ, says which one this course (and PyTorch) uses, and shows each difference with a
 # few lines of code you can run.
 
+# %% tags=["remove-cell"]
+# Colab, or wherever layers_lib is missing: install the course's library from its repository
+# (the branch the launch buttons open). Anywhere else this cell does nothing.
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("layers_lib") is None:
+    source = "git+https://github.com/layers-interactively/layers-interactively@main"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", os.environ.get("LAYERS_LIB_SOURCE", source)],
+                   check=True)
+    importlib.invalidate_caches()
+if "google.colab" in sys.modules:  # Colab shows third-party widgets (the live explorers) only then
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+
 # %%
 import numpy as np
 

@@ -20,6 +20,32 @@
 # * parameter counts ($4\times$ and $3\times$ those of an RNN) and when to choose which cell.
 # ```
 
+# %% [markdown]
+# ```{note}
+# The sliders and players in this chapter work without running anything: every setting is drawn
+# in advance. Run the chapter — **Run ▸ Run All Cells** in JupyterLab (Binder), **Runtime ▸ Run
+# all** in Colab; the rocket button at the top of the web page opens either — and the explorers
+# recompute live with `layers_lib` in your kernel, so they follow any change you make to the code.
+# ```
+
+# %% tags=["remove-cell"]
+# Colab, or wherever layers_lib is missing: install the course's library from its repository
+# (the branch the launch buttons open). Anywhere else this cell does nothing.
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("layers_lib") is None:
+    source = "git+https://github.com/layers-interactively/layers-interactively@main"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", os.environ.get("LAYERS_LIB_SOURCE", source)],
+                   check=True)
+    importlib.invalidate_caches()
+if "google.colab" in sys.modules:  # Colab shows third-party widgets (the live explorers) only then
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+
 # %%
 import numpy as np
 

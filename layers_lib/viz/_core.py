@@ -15,12 +15,12 @@ assign the result) and the figure appears once.
 ``ipywidgets`` slider would render dead. :func:`explore` therefore has two modes:
 
 * *static* (``LAYERS_LIB_STATIC=1``, as the notebook runner and nbval set it, or outside a running
-  kernel, or without ipywidgets): every combination of the slider values is drawn once, stored as
+  kernel, or without anywidget): every combination of the slider values is drawn once, stored as
   a small PNG, and the result is **one self-contained HTML snippet** — range sliders, an image, a
   read-out and a few lines of inline JavaScript that swap frames as a slider moves. No external
   script, no URL, no widget state; the HTML is identical from run to run apart from the PNG bytes.
-* *live* (inside a kernel, e.g. on Binder): real ``ipywidgets`` sliders that call ``draw`` again
-  with ``layers_lib`` computing live.
+* *live* (inside a kernel, e.g. on Binder or Colab): the same HTML and script as an ``anywidget``
+  widget, whose slider moves call ``draw`` again with ``layers_lib`` computing live.
 
 :func:`conv_animation`, :func:`conv_backward_animation` and :func:`pool_animation` show one
 output position per frame in an in-page player (step slider, Prev / Play / Next) built by the
@@ -620,60 +620,108 @@ _CSS = (
     ".ll-readout{margin-top:.3em;min-height:1.4em;font-variant-numeric:tabular-nums}"
 )
 
-# Binds every explorer/player on the page that is not bound yet (its data lives in its own
-# <script type="application/json">), so it works however the page inserts the HTML: parsed with
-# the page (the website), or inserted later by JupyterLab or the classic notebook.
-_JS = """(function () {
-  function bind(root) {
-    var holder = root && root.querySelector && root.querySelector("script.ll-data");
-    if (!holder || root.getAttribute("data-ll-bound")) return;
-    root.setAttribute("data-ll-bound", "1");
-    var d = JSON.parse(holder.textContent);
-    var img = root.querySelector(".ll-frame"), out = root.querySelector(".ll-readout");
-    var sliders = root.querySelectorAll(".ll-slider"), shown = root.querySelectorAll(".ll-value");
-    d.frames[d.start] = img.getAttribute("src");
-    function show() {
-      var k = 0;
-      for (var i = 0; i < sliders.length; i++) {
-        var v = Number(sliders[i].value), label = d.labels[i][v];
-        k = k * d.labels[i].length + v;
-        shown[i].textContent = label;
-        sliders[i].setAttribute("aria-valuetext", label);
-      }
-      if (img.getAttribute("src") !== d.frames[k]) img.setAttribute("src", d.frames[k]);
-      img.setAttribute("alt", d.alts[k]);
-      out.innerHTML = d.readouts[k];
-      root.setAttribute("data-frame", String(k));
+# The one renderer behind every explorer and player: ``bind(root, d, live)`` wires the sliders,
+# buttons, frame and read-out of one ``.ll-explorer`` / ``.ll-player`` element. Static (the
+# website, a trusted notebook): ``d.frames`` holds every frame. Live (a kernel, through anywidget):
+# ``live.request(k)`` asks Python for frame ``k`` and ``live.receive`` gets it back; while one
+# frame is being drawn, further moves only update the labels, and the newest setting is requested
+# as soon as the frame arrives, so dragging a slider never floods the kernel.
+# Keys pressed on a slider stay with the slider: JupyterLab's command-mode shortcuts (ArrowLeft
+# collapses a heading, "a"/"b" insert cells) must not fire while a reader steps through settings.
+_BIND_JS = """function (root, d, live) {
+  if (!root || root.getAttribute("data-ll-bound")) return;
+  root.setAttribute("data-ll-bound", "1");
+  var img = root.querySelector(".ll-frame"), out = root.querySelector(".ll-readout");
+  var sliders = root.querySelectorAll(".ll-slider"), shown = root.querySelectorAll(".ll-value");
+  var waiting = false, pending = null;
+  if (!live) d.frames[d.start] = img.getAttribute("src");
+  root.addEventListener("keydown", function (e) { e.stopPropagation(); });
+  function draw(k, src, alt, html, width) {
+    if (img.getAttribute("src") !== src) img.setAttribute("src", src);
+    if (width) img.style.width = width + "px";
+    img.setAttribute("alt", alt);
+    out.innerHTML = html;
+    root.setAttribute("data-frame", String(k));
+  }
+  function show() {
+    var k = 0;
+    for (var i = 0; i < sliders.length; i++) {
+      var v = Number(sliders[i].value), label = d.labels[i][v];
+      k = k * d.labels[i].length + v;
+      shown[i].textContent = label;
+      sliders[i].setAttribute("aria-valuetext", label);
     }
-    for (var i = 0; i < sliders.length; i++) sliders[i].addEventListener("input", show);
-    show();
-    var play = root.querySelector(".ll-play");
-    if (!play) return;
-    var step = sliders[0], n = d.labels[0].length, timer = null;
-    var go = function (delta) { step.value = String((Number(step.value) + delta + n) % n); show(); };
-    var stop = function () {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
-      play.innerHTML = '<span aria-hidden="true">\\u25b6</span> Play';
-      play.setAttribute("aria-pressed", "false");
-      out.setAttribute("aria-live", "polite");
+    if (!live) { draw(k, d.frames[k], d.alts[k], d.readouts[k]); return; }
+    if (waiting) { pending = k; return; }
+    if (String(k) === root.getAttribute("data-frame")) return;
+    waiting = true;
+    live.request(k);
+  }
+  if (live) {
+    live.receive = function (f) {
+      draw(f.k, f.src, f.alt, f.readout, f.width);
+      waiting = false;
+      if (pending !== null && pending !== f.k) { var k = pending; pending = null; waiting = true; live.request(k); }
+      pending = null;
     };
-    root.querySelector(".ll-prev").addEventListener("click", function () { stop(); go(-1); });
-    root.querySelector(".ll-next").addEventListener("click", function () { stop(); go(1); });
-    step.addEventListener("input", stop);
-    play.addEventListener("click", function () {
-      if (timer !== null) { stop(); return; }
-      out.setAttribute("aria-live", "off");
-      play.innerHTML = '<span aria-hidden="true">\\u275a\\u275a</span> Pause';
-      play.setAttribute("aria-pressed", "true");
-      timer = setInterval(function () { go(1); }, d.interval);
-    });
+  }
+  for (var i = 0; i < sliders.length; i++) sliders[i].addEventListener("input", show);
+  if (live) { if (live.current) live.receive(live.current); } else show();
+  var play = root.querySelector(".ll-play");
+  if (!play) return;
+  var step = sliders[0], n = d.labels[0].length, timer = null;
+  var go = function (delta) { step.value = String((Number(step.value) + delta + n) % n); show(); };
+  var stop = function () {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    play.innerHTML = '<span aria-hidden="true">\\u25b6</span> Play';
+    play.setAttribute("aria-pressed", "false");
+    out.setAttribute("aria-live", "polite");
+  };
+  root.querySelector(".ll-prev").addEventListener("click", function () { stop(); go(-1); });
+  root.querySelector(".ll-next").addEventListener("click", function () { stop(); go(1); });
+  step.addEventListener("input", stop);
+  play.addEventListener("click", function () {
+    if (timer !== null) { stop(); return; }
+    out.setAttribute("aria-live", "off");
+    play.innerHTML = '<span aria-hidden="true">\\u275a\\u275a</span> Pause';
+    play.setAttribute("aria-pressed", "true");
+    timer = setInterval(function () { go(1); }, d.interval);
+  });
+}"""
+
+# Inline in every static snippet: binds every explorer/player on the page that is not bound yet
+# (its data lives in its own <script type="application/json">), however the page inserted the
+# HTML: parsed with the page (the website), or inserted later by JupyterLab or the classic notebook.
+_JS = """(function () {
+  var bind = """ + _BIND_JS + """;
+  function start(root) {
+    var holder = root && root.querySelector && root.querySelector("script.ll-data");
+    if (holder && !root.getAttribute("data-ll-bound")) bind(root, JSON.parse(holder.textContent));
   }
   var me = document.currentScript;
-  if (me) bind(me.parentNode);
+  if (me) start(me.parentNode);
   var all = document.querySelectorAll(".ll-explorer, .ll-player");
-  for (var i = 0; i < all.length; i++) bind(all[i]);
+  for (var i = 0; i < all.length; i++) start(all[i]);
 })();"""
+
+# The live explorer's front end (an anywidget ES module): the same HTML and the same ``bind``;
+# frames come from the kernel (trait ``frame``) when the reader moves a slider (trait ``request``).
+_ESM = """const bind = """ + _BIND_JS + """;
+export default {
+  render({ model, el }) {
+    el.innerHTML = model.get("html");
+    const root = el.querySelector(".ll-explorer");
+    const live = {
+      current: model.get("frame"),
+      request(k) { model.set("request", k); model.save_changes(); },
+    };
+    const onFrame = () => live.receive(model.get("frame"));
+    model.on("change:frame", onFrame);
+    bind(root, model.get("data"), live);
+    return () => model.off("change:frame", onFrame);
+  },
+};"""
 
 _SIMPLE_TAG = re.compile(r"&lt;(/?)(b|i|em|strong|sub|sup|code|small|br)\s*/?&gt;")
 
@@ -694,20 +742,18 @@ def _json_for_script(data) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _widget_html(kind: str, title: str, controls: list[tuple[str, list[str]]], frames: list[str],
-                 readouts: list[str], alts: list[str], start: int, interval_ms: int = 0) -> str:
-    """The one HTML/JS generator behind :class:`Explorer` and :class:`Animation`.
-
-    ``controls`` lists ``(name, labels)`` per slider; frame ``k`` belongs to the setting whose
-    slider positions are the row-major (mixed-radix) digits of ``k``. ``kind`` is ``"explorer"``
-    or ``"player"`` (a player has one step slider and Prev / Play / Next buttons). The element id
-    is a hash of the content (not of the PNG bytes), so the HTML is identical from run to run.
-    """
+def _skeleton(kind: str, title: str, controls: list[tuple[str, list[str]]], start: int, src: str,
+              alt: str, readout: str, identity) -> list[str]:
+    """The HTML of one explorer or player without its data and script: caption, sliders (and
+    player buttons), the frame and the read-out, showing the setting ``start``. Shared by the
+    static snippet and the live widget, so both look and behave the same. The element id is a
+    hash of ``identity`` (JSON-able, never PNG bytes), so the HTML is the same from run to run."""
     esc = html.escape
-    content = json.dumps([kind, title, controls, readouts, alts, start]).encode()
+    content = json.dumps(identity).encode()
     digest = hashlib.sha1(content, usedforsecurity=False).hexdigest()
     positions = np.unravel_index(start, [len(labels) for _, labels in controls])
-    parts = [f'<div class="ll-{kind}" id="ll-{digest[:12]}" role="group" '
+    # data-lm-suppress-shortcuts: JupyterLab (Lumino) ignores its keyboard shortcuts inside it
+    parts = [f'<div class="ll-{kind}" id="ll-{digest[:12]}" role="group" data-lm-suppress-shortcuts="true" '
              f'aria-label="{esc(title)} (interactive figure)">',
              f"<style>{_CSS}</style>",
              f'<div class="ll-caption">{esc(title)}</div>',
@@ -728,8 +774,21 @@ def _widget_html(kind: str, title: str, controls: list[tuple[str, list[str]]], f
                      'Next <span aria-hidden="true">&#9654;</span></button>'
                      '</span>')
     parts.append("</div>")
-    parts.append(f'<img class="ll-frame" src="{frames[start]}" alt="{esc(alts[start])}">')
-    parts.append(f'<div class="ll-readout" aria-live="polite">{readouts[start]}</div>')
+    parts.append(f'<img class="ll-frame" src="{src}" alt="{esc(alt)}">')
+    parts.append(f'<div class="ll-readout" aria-live="polite">{readout}</div>')
+    return parts
+
+
+def _widget_html(kind: str, title: str, controls: list[tuple[str, list[str]]], frames: list[str],
+                 readouts: list[str], alts: list[str], start: int, interval_ms: int = 0) -> str:
+    """The self-contained snippet behind :class:`Explorer` and :class:`Animation`.
+
+    ``controls`` lists ``(name, labels)`` per slider; frame ``k`` belongs to the setting whose
+    slider positions are the row-major (mixed-radix) digits of ``k``. ``kind`` is ``"explorer"``
+    or ``"player"`` (a player has one step slider and Prev / Play / Next buttons).
+    """
+    parts = _skeleton(kind, title, controls, start, frames[start], alts[start], readouts[start],
+                      identity=[kind, title, controls, readouts, alts, start])
     # The start frame is stored once, in the <img>; the script puts it back into the list.
     data = {"labels": [labels for _, labels in controls], "start": start, "interval": interval_ms,
             "frames": [None if k == start else f for k, f in enumerate(frames)],
@@ -810,15 +869,15 @@ class Animation(Explorer):
 
 
 # ----------------------------------------------------------------------------------------------
-# explore: static (self-contained HTML) or live (ipywidgets)
+# explore: static (self-contained HTML) or live (anywidget)
 # ----------------------------------------------------------------------------------------------
 
 def _live_kernel() -> bool:
-    """True inside a running Jupyter kernel with ipywidgets, unless LAYERS_LIB_STATIC is set."""
+    """True inside a running Jupyter kernel with anywidget, unless LAYERS_LIB_STATIC is set."""
     if os.environ.get("LAYERS_LIB_STATIC", "") not in ("", "0"):
         return False
     try:
-        import ipywidgets  # noqa: F401
+        import anywidget  # noqa: F401
         from IPython import get_ipython
     except ImportError:
         return False
@@ -844,47 +903,82 @@ def _default_alt(title: str, setting: dict) -> str:
     return f"{title}: " + ", ".join(f"{name} = {value}" for name, value in setting.items())
 
 
+@functools.cache
+def _live_widget_class():
+    """The anywidget class behind :class:`LiveExplorer` (made on first use: anywidget is only
+    needed for live explorers)."""
+    import anywidget
+    import traitlets
+
+    class LiveExplorerWidget(anywidget.AnyWidget):
+        """The front end runs :data:`_ESM`: the explorer's HTML and the static explorers' ``bind``;
+        ``request`` (set by the browser) is the frame index asked for, ``frame`` (set by Python)
+        the frame drawn: ``{"k", "src", "width", "alt", "readout"}``."""
+
+        _esm = traitlets.Unicode(_ESM).tag(sync=True)
+        html = traitlets.Unicode().tag(sync=True)
+        data = traitlets.Dict().tag(sync=True)
+        request = traitlets.Int(0).tag(sync=True)
+        frame = traitlets.Dict().tag(sync=True)
+
+    return LiveExplorerWidget
+
+
 class LiveExplorer:
-    """Live sliders (``ipywidgets``) that call ``draw`` again whenever one moves: what
-    :func:`explore` returns inside a kernel. Displaying it displays the widget.
+    """A live explorer: what :func:`explore` returns inside a kernel. The sliders and read-out
+    are the static explorer's own HTML and script (an anywidget front end), so it looks and
+    behaves the same in JupyterLab, Notebook 7, VS Code and Colab; each slider move asks Python
+    to draw that setting with ``layers_lib``. Frames are rendered at twice ``dpi`` and shown at
+    their natural size (sharp on high-density screens, never stretched). Displaying it displays
+    the widget.
 
     Attributes:
-        sliders: ``{name: SelectionSlider}``; image: the ``ipywidgets.Image`` showing the frame;
-        readout: the ``ipywidgets.HTML`` read-out; widget: the whole ``VBox``;
-        setting: the current setting; calls: how many frames have been drawn.
+        params: ``{name: [values]}`` in slider order; widget: the anywidget.
+        setting: the current setting; calls: how many frames have been drawn;
+        png: the current frame (PNG bytes); readout: its HTML read-out; alt: its alt text.
     """
 
     def __init__(self, draw: Callable, params: dict[str, list], readout, alt, title: str,
                  dpi: float, start: dict):
-        try:
-            import ipywidgets as widgets
-        except ImportError as error:
-            raise ImportError("explore(mode='live') needs ipywidgets (pip install ipywidgets)") from error
-
-        self.title, self._draw, self._readout, self._alt, self._dpi = title, draw, readout, alt, dpi
+        self.title, self.params = title, params
+        self._draw, self._readout, self._alt, self._dpi = draw, readout, alt, dpi
+        self._sizes = [len(values) for values in params.values()]
         self.calls = 0
-        self.sliders = {
-            name: widgets.SelectionSlider(options=[(str(v), v) for v in values], value=start[name],
-                                          description=name, continuous_update=False,
-                                          style={"description_width": "initial"})
-            for name, values in params.items()}
-        self.image = widgets.Image(format="png")
-        self.readout = widgets.HTML()
-        self.widget = widgets.VBox([widgets.HTML(f"<b>{html.escape(title)}</b>"),
-                                    widgets.HBox(list(self.sliders.values())), self.image, self.readout])
-        for slider in self.sliders.values():
-            slider.observe(self._update, names="value")
-        self._update()
+        controls = [(name, [str(v) for v in values]) for name, values in params.items()]
+        positions = [next(i for i, v in enumerate(values) if v == start[name]) for name, values in params.items()]
+        k = int(np.ravel_multi_index(positions, self._sizes))
+        self.widget = _live_widget_class()(data={"labels": [labels for _, labels in controls], "start": k})
+        self._show(k)
+        self.widget.html = "\n".join(_skeleton("explorer", title, controls, k, self.widget.frame["src"],
+                                               self.alt, self.readout, identity=["live", title, controls])
+                                     + ["</div>"])
+        self.widget.observe(lambda change: self._show(change["new"]), names="request")
 
     @property
     def setting(self) -> dict:
-        return {name: slider.value for name, slider in self.sliders.items()}
+        positions = np.unravel_index(self._k, self._sizes)
+        return {name: values[p] for (name, values), p in zip(self.params.items(), positions, strict=True)}
 
-    def _update(self, change=None) -> None:
+    def set(self, **setting) -> None:
+        """Move sliders to ``setting`` (what a reader dragging them does) and redraw."""
+        merged = {**self.setting, **setting}
+        try:
+            positions = [next(i for i, v in enumerate(values) if v == merged[name])
+                         for name, values in self.params.items()]
+        except (KeyError, StopIteration):
+            raise ValueError(f"LiveExplorer.set: {setting} is not a setting of the sliders {self.params}") from None
+        self.widget.request = int(np.ravel_multi_index(positions, self._sizes))
+
+    def _show(self, k: int) -> None:
+        self._k = int(k)
         setting = self.setting
-        self.image.value = _render_png(_call_draw(self._draw, setting), self._dpi)
-        self.image.tooltip = str(self._alt(**setting)) if self._alt else _default_alt(self.title, setting)
-        self.readout.value = _readout_html(self._readout(**setting)) if self._readout else ""
+        fig = _call_draw(self._draw, setting)
+        self.png = _render_png(fig, 2 * self._dpi)
+        self.readout = _readout_html(self._readout(**setting)) if self._readout else ""
+        self.alt = str(self._alt(**setting)) if self._alt else _default_alt(self.title, setting)
+        width = Image.open(io.BytesIO(self.png)).width / 2  # CSS pixels: the natural size at ``dpi``
+        self.widget.frame = {"k": self._k, "src": _data_uri(self.png), "width": width, "alt": self.alt,
+                             "readout": self.readout}
         self.calls += 1
 
     def _ipython_display_(self) -> None:
@@ -893,7 +987,7 @@ class LiveExplorer:
         display(self.widget)
 
     def __repr__(self) -> str:
-        return f"LiveExplorer({self.title!r}: {' × '.join(self.sliders)})"
+        return f"LiveExplorer({self.title!r}: {' × '.join(self.params)})"
 
 
 def explore(draw: Callable[..., Figure], params: Mapping[str, Sequence], readout: Callable | None = None,
@@ -912,8 +1006,8 @@ def explore(draw: Callable[..., Figure], params: Mapping[str, Sequence], readout
         title: the caption and the start of the default alt text.
         dpi: resolution of the frames.
         alt: ``alt(**setting) -> str``, the frame's alt text (default ``"title: a = 1, b = 2"``).
-        mode: ``"static"`` (precomputed, self-contained HTML), ``"live"`` (ipywidgets) or
-            ``"auto"``: live inside a running kernel with ipywidgets unless the environment sets
+        mode: ``"static"`` (precomputed, self-contained HTML), ``"live"`` (anywidget) or
+            ``"auto"``: live inside a running kernel with anywidget unless the environment sets
             ``LAYERS_LIB_STATIC=1`` (the notebook runner and nbval do).
         initial: ``{name: value}`` shown first (default: the first value of each parameter).
 

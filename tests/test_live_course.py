@@ -1,0 +1,300 @@
+"""The course as a Binder reader gets it, in a real client: a fresh virtual environment built from
+`requirements.txt` + `postBuild` only (no dev tools, no torch), JupyterLab served from it on
+127.0.0.1, and Debian's Chromium driven by Playwright. For every chapter in `_toc.yml`:
+
+1. open it as Binder opens it (before anything runs): every stored explorer and player must be
+   bound (its script ran, so `postBuild` trusted the notebook) and respond to the mouse;
+2. Run All from the Run menu: no traceback, no error output;
+3. move every live explorer's sliders **with the mouse** (keys in command mode would hit
+   JupyterLab's shortcuts) and check that the picture's pixels change, and that it is shown at its
+   natural size (never upscaled); click every player's Next and check that its frame changes;
+4. throughout: no widget error box ("Click to show javascript error") and no console error.
+
+The server is stopped by its PID at the end. One test (`test_keys_on_a_slider_stay_with_it`)
+checks that arrow keys on a focused slider move the slider and leave the notebook alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import venv
+
+import pytest
+from playwright.sync_api import expect
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT
+
+pytestmark = pytest.mark.slow
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from run_notebooks import toc_notebooks  # noqa: E402
+
+CHAPTERS = [p.relative_to(ROOT).as_posix() for p in toc_notebooks()]
+ERROR_TEXT = ("Click to show javascript error", "Error displaying widget", "Error rendering output",
+              "Traceback (most recent call last)")
+# what a reader's frames may take to arrive after a slider move (the issue's bar is 1 s; this
+# timeout only stops a broken widget from hanging the run, the measured times are printed)
+FRAME_TIMEOUT_MS = 15_000
+LATENCIES: list[float] = []
+
+
+def _run(cmd, **kw):
+    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    assert result.returncode == 0, f"{cmd}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stored_counts(notebook) -> dict[str, int]:
+    """How many explorers and players the committed notebook stores (its HTML outputs)."""
+    nb = json.loads((ROOT / notebook).read_text())
+    html = [o["data"]["text/html"] for c in nb["cells"] if c["cell_type"] == "code"
+            for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    text = ["".join(h) if isinstance(h, list) else h for h in html]
+    return {kind: sum(t.count(f'<div class="ll-{kind}" ') for t in text) for kind in ("explorer", "player")}
+
+
+@pytest.fixture(scope="module")
+def binder(tmp_path_factory):
+    """A Binder-like checkout, environment and JupyterLab server; yields (base_url, repo)."""
+    base = tmp_path_factory.mktemp("binder")
+    repo = base / "repo"
+    # a copy of the repository, so the editable install and what JupyterLab saves stay outside
+    # the working tree
+    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(
+        "_build", "node_modules", ".git", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis",
+        ".venv", "venv", ".ipynb_checkpoints"))
+    env_dir = base / "venv"
+    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    bin_dir = env_dir / "bin"
+    hidden = ("LAYERS_LIB_STATIC", "PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", VIRTUAL_ENV=str(env_dir),
+               # the reader's own Jupyter folders, apart from this machine's
+               JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_DATA_DIR=str(base / "data"),
+               JUPYTER_RUNTIME_DIR=str(base / "runtime"), IPYTHONDIR=str(base / "ipython"),
+               JUPYTERLAB_SETTINGS_DIR=str(base / "lab-settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(base / "lab-workspaces"))
+    _run([bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
+          "-r", "requirements.txt"], cwd=repo, env=env)
+    _run(["bash", "postBuild"], cwd=repo, env=env)
+    no_torch = "import importlib.util as u; print(u.find_spec('torch') is None)"
+    assert _run([bin_dir / "python", "-c", no_torch], cwd=repo, env=env).stdout.strip() == "True", \
+        "the reader's environment must not contain torch"
+
+    port = _free_port()
+    log = open(base / "jupyterlab.log", "w")
+    server = subprocess.Popen(
+        [bin_dir / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={repo}",
+         # this machine has no internet: JupyterLab must not try to reach PyPI or its news feed
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         "--LabApp.extension_manager=readonly", "--allow-root"],
+        cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, (base / "jupyterlab.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, "JupyterLab did not start"
+                time.sleep(0.5)
+        yield url, repo
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)  # the server and its kernels, by the server's PID
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+    if LATENCIES:
+        print(f"\nlive frames: {len(LATENCIES)} slider moves, median {sorted(LATENCIES)[len(LATENCIES) // 2]:.2f} s,"
+              f" slowest {max(LATENCIES):.2f} s")
+
+
+@pytest.fixture(scope="module")
+def lab_browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Lab:
+    """One chapter open in JupyterLab, with every console error and page error recorded."""
+
+    def __init__(self, browser, url: str, notebook: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.goto(f"{url}/lab/tree/{notebook}", wait_until="load")
+        self.notebook = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+        self.notebook.wait_for(timeout=60_000)
+        self.wait_idle()
+
+    def wait_idle(self, timeout_ms: int = 60_000) -> None:
+        self.page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=timeout_ms)
+
+    def roots(self, kind: str):
+        return self.notebook.locator(f".ll-{kind}")
+
+    def run_all(self, timeout_s: float) -> None:
+        self.page.get_by_role("menuitem", name="Run", exact=True).click()
+        self.page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        deadline = time.monotonic() + timeout_s
+        # every code cell has run when none shows [*] or [ ] and the kernel is idle
+        script = """() => Array.from(document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt'))
+            .every(p => /\\[\\d+\\]/.test(p.textContent))"""
+        while not self.page.evaluate(script):
+            assert time.monotonic() < deadline, f"Run All did not finish in {timeout_s} s"
+            self.page.wait_for_timeout(500)
+        self.wait_idle()
+
+    def problems(self) -> list[str]:
+        text = self.notebook.inner_text()
+        found = [t for t in ERROR_TEXT if t in text]
+        stderr = self.notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        found += [f"stderr output: {stderr.nth(i).inner_text()[:500]}" for i in range(stderr.count())]
+        return found + self.errors
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def frame(root) -> tuple[str | None, str | None]:
+    return root.get_attribute("data-frame"), root.locator(".ll-frame").get_attribute("src")
+
+
+def drag_to(page, slider, fraction: float) -> None:
+    """Press the mouse on the slider's track at ``fraction`` of its width, and release."""
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    x = box["x"] + 4 + fraction * (box["width"] - 8)
+    page.mouse.click(x, box["y"] + box["height"] / 2)
+
+
+def move_every_slider(page, root, wait_for_frame) -> None:
+    """Move each slider of ``root`` with the mouse to its other end; the frame must change."""
+    sliders = root.locator(".ll-slider")
+    for i in range(sliders.count()):
+        slider = sliders.nth(i)
+        if slider.get_attribute("max") == "0":
+            continue
+        before = frame(root)
+        pixels = root.locator(".ll-frame").screenshot()
+        at_start = int(slider.input_value()) < int(slider.get_attribute("max")) / 2
+        started = time.monotonic()
+        drag_to(page, slider, 1.0 if at_start else 0.0)
+        wait_for_frame(root, before)
+        LATENCIES.append(time.monotonic() - started)
+        assert frame(root) != before
+        assert root.locator(".ll-frame").screenshot() != pixels, \
+            f"slider {slider.get_attribute('data-param')}: the picture did not change"
+
+
+def _wait_for_frame(page):
+    def wait(root, before):
+        handle = root.element_handle()
+        page.wait_for_function(
+            "([r, f, s]) => r.getAttribute('data-frame') !== f && r.querySelector('.ll-frame').complete"
+            " && r.querySelector('.ll-frame').getAttribute('src') !== s",
+            arg=[handle, before[0], before[1]], timeout=FRAME_TIMEOUT_MS)
+    return wait
+
+
+def click_next(page, root) -> None:
+    before = frame(root)
+    pixels = root.locator(".ll-frame").screenshot()
+    root.locator(".ll-next").scroll_into_view_if_needed()
+    root.locator(".ll-next").click()
+    _wait_for_frame(page)(root, before)
+    assert root.locator(".ll-frame").screenshot() != pixels, "Next did not change the picture"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS)
+def test_chapter_works_in_jupyterlab(binder, lab_browser, notebook):
+    url, _ = binder
+    expected = stored_counts(notebook)
+    lab = Lab(lab_browser, url, notebook)
+    try:
+        page, wait = lab.page, _wait_for_frame(lab.page)
+        # 1. Binder's first view: the stored explorers and players run (the notebook is trusted)
+        for kind in ("explorer", "player"):
+            roots = lab.roots(kind)
+            expect(roots).to_have_count(expected[kind], timeout=30_000)  # outputs attach lazily
+            for i in range(roots.count()):
+                assert roots.nth(i).get_attribute("data-ll-bound") == "1", \
+                    f"stored {kind} {i} is dead (untrusted notebook?)"
+        for i in range(lab.roots("explorer").count()):
+            move_every_slider(page, lab.roots("explorer").nth(i), wait)
+        for i in range(lab.roots("player").count()):
+            click_next(page, lab.roots("player").nth(i))
+        assert lab.problems() == []
+
+        # 2. Run All: live explorers (anywidget), freshly made players
+        lab.run_all(timeout_s=240)
+        assert lab.problems() == []
+        live = lab.notebook.locator(".jp-OutputArea-output .ll-explorer")
+        expect(live).to_have_count(expected["explorer"], timeout=30_000)
+        for i in range(live.count()):
+            root = live.nth(i)
+            assert root.locator("script").count() == 0, "a stored explorer survived Run All"
+            root.locator(".ll-frame").scroll_into_view_if_needed()
+            page.wait_for_function("r => r.getAttribute('data-ll-bound') === '1' && "
+                                   "r.querySelector('.ll-frame').complete", arg=root.element_handle())
+            shown, natural = root.locator(".ll-frame").evaluate("i => [i.clientWidth, i.naturalWidth]")
+            assert 0 < shown * 2 <= natural + 1, f"live frame {shown} px wide from {natural} px: upscaled"
+            move_every_slider(page, root, wait)
+        players = lab.roots("player")
+        expect(players).to_have_count(expected["player"], timeout=30_000)
+        for i in range(players.count()):
+            click_next(page, players.nth(i))
+        assert lab.problems() == []
+    finally:
+        lab.close()
+
+
+def test_keys_on_a_slider_stay_with_it(binder, lab_browser):
+    """A focused slider takes the arrow keys; JupyterLab's command-mode shortcuts (ArrowLeft
+    collapses the heading above, A/B insert cells) must not fire."""
+    url, _ = binder
+    lab = Lab(lab_browser, url, "book/conv.ipynb")
+    try:
+        page = lab.page
+        root = lab.roots("explorer").first
+        slider = root.locator(".ll-slider").first
+        drag_to(page, slider, 0.0)
+        cells = lab.notebook.locator(".jp-Cell").count()
+        collapsed = lab.notebook.locator(".jp-collapseHeadingButton.jp-mod-collapsed").count()
+        before = frame(root)
+        for key in ("ArrowRight", "ArrowLeft", "ArrowRight", "a", "b"):
+            page.keyboard.press(key)
+        assert frame(root) != before, "the arrow keys did not move the slider"
+        assert lab.notebook.locator(".jp-Cell").count() == cells, "a key press inserted a cell"
+        assert lab.notebook.locator(".jp-collapseHeadingButton.jp-mod-collapsed").count() == collapsed, \
+            "an arrow key collapsed a heading"
+        assert lab.problems() == []
+    finally:
+        lab.close()
