@@ -27,10 +27,15 @@ def serve(directory: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
+# what open_page's ``problems`` is for a page that loads cleanly
+CLEAN = {"console": [], "pageerror": [], "external": [], "http": []}
+
+
 def open_page(browser, url: str):
-    """Open ``url`` in a new page, recording console errors, page errors and every request that
-    leaves the local server. Returns (page, problems) where problems is a dict of lists."""
-    problems = {"console": [], "pageerror": [], "external": []}
+    """Open ``url`` in a new page, recording console errors, page errors, every request that
+    leaves the local server and every response with an HTTP error status (a missing favicon
+    included). Returns (page, problems) where problems is a dict of lists."""
+    problems = {"console": [], "pageerror": [], "external": [], "http": []}
     page = browser.new_page(viewport={"width": 1280, "height": 1600})
     page.on("console", lambda m: problems["console"].append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems["pageerror"].append(str(e)))
@@ -43,9 +48,11 @@ def open_page(browser, url: str):
             problems["external"].append(request.url)
 
     page.on("request", on_request)
+    page.on("response", lambda r: problems["http"].append(f"{r.status} {r.url}") if r.status >= 400 else None)
     # Block anything external so a page that tries to phone home fails fast instead of hanging.
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(local)
                or route.request.url.startswith("data:") else route.abort())
     page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")  # the favicon is asked for after "load"
     page.wait_for_timeout(300)
     return page, problems

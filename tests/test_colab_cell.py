@@ -63,8 +63,9 @@ def test_the_cell_installs_layers_lib_where_it_is_missing_and_enables_colab_widg
     fake.mkdir(parents=True)
     (fake.parent / "__init__.py").write_text("")
     (fake / "__init__.py").write_text("")
-    (fake / "output.py").write_text("enabled = []\ndef enable_custom_widget_manager():\n    enabled.append(True)\n")
-    code = ("import sys; sys.path.insert(0, %r); import google.colab\n" % str(tmp_path / "fake")
+    (fake / "output.py").write_text("enabled = []\n"
+                                    "def enable_custom_widget_manager():\n    enabled.append(True)\n")
+    code = (f"import sys; sys.path.insert(0, {str(tmp_path / 'fake')!r}); import google.colab\n"
             + CELL.source
             + "\nimport layers_lib as ll\nfrom layers_lib import viz\nfrom google.colab import output"
               "\nassert output.enabled == [True], 'the widget manager was not enabled'"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from site_helpers import HTML, ROOT, open_page
+from site_helpers import CLEAN, HTML, ROOT, open_page
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def test_strict_build_has_no_warnings(site_build):
 def test_intro_page_content(site_url, browser):
     page, problems = open_page(browser, f"{site_url}/book/intro.html")
     try:
-        assert problems == {"console": [], "pageerror": [], "external": []}
+        assert problems == CLEAN
         assert page.locator("h1").first.inner_text().startswith("Layers, interactively")
         body = page.locator("main").inner_text()
         for phrase in ("input layer", "Hidden layers", "output layer", "(N, C, H, W)",
@@ -71,7 +71,7 @@ def test_page_loads_cleanly_with_alt_text(site_url, browser, path):
     page, problems = open_page(browser, f"{site_url}/{path}")
     try:
         page.wait_for_timeout(500)
-        assert problems == {"console": [], "pageerror": [], "external": []}, problems
+        assert problems == CLEAN, problems
         images = page.locator("main img")
         for i in range(images.count()):
             alt = (images.nth(i).get_attribute("alt") or "").strip()
@@ -79,6 +79,15 @@ def test_page_loads_cleanly_with_alt_text(site_url, browser, path):
             assert len(alt) >= 10 and not alt.endswith(".png"), f"{path}: image {i} ({src[:60]}) alt={alt!r}"
     finally:
         page.close()
+
+
+def test_every_page_has_the_favicon(site_url, browser):
+    """Without an icon link, the browser asks for /favicon.ico and logs a 404 on every first
+    load (open_page records HTTP errors, so the page tests would catch that too)."""
+    assert (HTML / "_static" / "favicon.svg").exists()
+    for path in toc_pages():
+        text = (HTML / path).read_text()
+        assert re.search(r'<link rel="icon" href="(\.\./)*_static/favicon\.svg"', text), path
 
 
 @pytest.mark.parametrize("path", chapter_pages())
@@ -145,7 +154,7 @@ def test_every_explorer_responds_to_its_sliders(site_url, browser):
                     assert after_src != before_src, f"{where}: the figure did not change"
                     assert after_text != before_text, f"{where}: the read-out did not change"
                     moved += 1
-            assert problems == {"console": [], "pageerror": [], "external": []}, problems
+            assert problems == CLEAN, problems
         finally:
             page.close()
     assert moved >= len(pages)

@@ -248,8 +248,9 @@ def test_live_mode_redraws_when_a_slider_moves():
     assert frame["width"] == pytest.approx(2.4 * 72, abs=1)
     assert Image.open(io.BytesIO(live.png)).width == pytest.approx(2 * 2.4 * 72, abs=2)
 
-    # what the browser does when a slider moves: it sets `request` to the frame index
-    live.widget.request = 2 * 4 + 1 * 2 + 0  # kernel_size 5, stride 2, padding 0
+    assert live.widget.request == [2, 0]
+    # what the browser does when a slider moves: it sets `request` to [frame index, serial]
+    live.widget.request = [2 * 4 + 1 * 2 + 0, 1]  # kernel_size 5, stride 2, padding 0
     assert calls[-1] == {"kernel_size": 5, "stride": 2, "padding": 0}
     assert live.setting == calls[-1] and live.calls == 2
     assert live.widget.frame["k"] == 10
@@ -259,7 +260,9 @@ def test_live_mode_redraws_when_a_slider_moves():
 
     live.set(padding=1)
     assert calls[-1] == {"kernel_size": 5, "stride": 2, "padding": 1} and len(calls) == 3
-    assert live.widget.request == 11
+    assert live.widget.request == [11, 2]
+    live.widget.request = [11, 3]  # asking again for the frame shown draws it again (no stale wait)
+    assert len(calls) == 4 and live.widget.frame["k"] == 11
     assert plt.get_fignums() == []  # each redraw closes its figure
     with pytest.raises(ValueError, match=r"LiveExplorer.set: \{'padding': 7\} is not a setting"):
         live.set(padding=7)

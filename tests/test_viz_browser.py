@@ -9,7 +9,7 @@ import re
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from site_helpers import open_page, serve
+from site_helpers import CLEAN, open_page, serve
 
 from layers_lib import viz
 
@@ -40,7 +40,8 @@ def page_url(tmp_path_factory):
     late = viz.conv_animation(np.ones((3, 3)), np.ones((2, 2)), title="Inserted later")
     directory = tmp_path_factory.mktemp("viz_page")
     (directory / "index.html").write_text(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>viz</title></head><body>\n"
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>viz</title>"
+        "<link rel=\"icon\" href=\"data:,\"></head><body>\n"
         f"{explorer.html}\n{second.html}\n{player.html}\n"
         f"<template id=\"late\">{late.html}</template><div id=\"host\"></div>\n</body></html>\n",
         encoding="utf-8")
@@ -54,7 +55,7 @@ def page(browser, page_url):
     page, problems = open_page(browser, page_url)
     yield page
     page.close()
-    assert problems == {"console": [], "pageerror": [], "external": []}
+    assert problems == CLEAN
 
 
 def frame_state(root):

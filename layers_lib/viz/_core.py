@@ -661,8 +661,9 @@ _BIND_JS = """function (root, d, live) {
     live.receive = function (f) {
       draw(f.k, f.src, f.alt, f.readout, f.width);
       waiting = false;
-      if (pending !== null && pending !== f.k) { var k = pending; pending = null; waiting = true; live.request(k); }
+      var next = pending;
       pending = null;
+      if (next !== null && next !== f.k) { waiting = true; live.request(next); }
     };
   }
   for (var i = 0; i < sliders.length; i++) sliders[i].addEventListener("input", show);
@@ -712,9 +713,10 @@ export default {
   render({ model, el }) {
     el.innerHTML = model.get("html");
     const root = el.querySelector(".ll-explorer");
+    // a request carries a serial number, so asking again for the frame last asked for is a change too
     const live = {
       current: model.get("frame"),
-      request(k) { model.set("request", k); model.save_changes(); },
+      request(k) { model.set("request", [k, model.get("request")[1] + 1]); model.save_changes(); },
     };
     const onFrame = () => live.receive(model.get("frame"));
     model.on("change:frame", onFrame);
@@ -912,13 +914,13 @@ def _live_widget_class():
 
     class LiveExplorerWidget(anywidget.AnyWidget):
         """The front end runs :data:`_ESM`: the explorer's HTML and the static explorers' ``bind``;
-        ``request`` (set by the browser) is the frame index asked for, ``frame`` (set by Python)
-        the frame drawn: ``{"k", "src", "width", "alt", "readout"}``."""
+        ``request`` (set by the browser) is ``[frame index asked for, serial number]``, ``frame``
+        (set by Python) the frame drawn: ``{"k", "src", "width", "alt", "readout"}``."""
 
         _esm = traitlets.Unicode(_ESM).tag(sync=True)
         html = traitlets.Unicode().tag(sync=True)
         data = traitlets.Dict().tag(sync=True)
-        request = traitlets.Int(0).tag(sync=True)
+        request = traitlets.List([0, 0]).tag(sync=True)
         frame = traitlets.Dict().tag(sync=True)
 
     return LiveExplorerWidget
@@ -945,14 +947,16 @@ class LiveExplorer:
         self._sizes = [len(values) for values in params.values()]
         self.calls = 0
         controls = [(name, [str(v) for v in values]) for name, values in params.items()]
-        positions = [next(i for i, v in enumerate(values) if v == start[name]) for name, values in params.items()]
+        positions = [next(i for i, v in enumerate(values) if v == start[name])
+                     for name, values in params.items()]
         k = int(np.ravel_multi_index(positions, self._sizes))
-        self.widget = _live_widget_class()(data={"labels": [labels for _, labels in controls], "start": k})
+        self.widget = _live_widget_class()(data={"labels": [labels for _, labels in controls], "start": k},
+                                           request=[k, 0])
         self._show(k)
         self.widget.html = "\n".join(_skeleton("explorer", title, controls, k, self.widget.frame["src"],
                                                self.alt, self.readout, identity=["live", title, controls])
                                      + ["</div>"])
-        self.widget.observe(lambda change: self._show(change["new"]), names="request")
+        self.widget.observe(lambda change: self._show(change["new"][0]), names="request")
 
     @property
     def setting(self) -> dict:
@@ -966,8 +970,9 @@ class LiveExplorer:
             positions = [next(i for i, v in enumerate(values) if v == merged[name])
                          for name, values in self.params.items()]
         except (KeyError, StopIteration):
-            raise ValueError(f"LiveExplorer.set: {setting} is not a setting of the sliders {self.params}") from None
-        self.widget.request = int(np.ravel_multi_index(positions, self._sizes))
+            raise ValueError(f"LiveExplorer.set: {setting} is not a setting of the sliders "
+                             f"{self.params}") from None
+        self.widget.request = [int(np.ravel_multi_index(positions, self._sizes)), self.widget.request[1] + 1]
 
     def _show(self, k: int) -> None:
         self._k = int(k)
