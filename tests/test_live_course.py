@@ -209,8 +209,16 @@ def frame(root) -> tuple[str | None, str | None]:
 
 def drag_to(page, slider, fraction: float) -> None:
     """Press the mouse on the slider's track at ``fraction`` of its width, and release."""
-    slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
+    # to the middle of the notebook: at an edge, the status bar or the toolbar would take the click.
+    # Cells above may grow as they render (content-visibility), so scroll until it stays put.
+    for _ in range(10):
+        slider.evaluate("e => e.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(150)
+        box = slider.bounding_box()
+        if 200 < box["y"] < page.viewport_size["height"] - 200:
+            break
+    else:
+        raise AssertionError(f"could not scroll slider {slider.get_attribute('data-param')} into view: {box}")
     x = box["x"] + 4 + fraction * (box["width"] - 8)
     page.mouse.click(x, box["y"] + box["height"] / 2)
 

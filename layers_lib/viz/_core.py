@@ -627,7 +627,8 @@ _CSS = (
 # frame is being drawn, further moves only update the labels, and the newest setting is requested
 # as soon as the frame arrives, so dragging a slider never floods the kernel.
 # Keys pressed on a slider stay with the slider: JupyterLab's command-mode shortcuts (ArrowLeft
-# collapses a heading, "a"/"b" insert cells) must not fire while a reader steps through settings.
+# collapses a heading, "a"/"b" insert cells) must not fire while a reader steps through settings,
+# and a click on a slider must leave the focus on the slider.
 _BIND_JS = """function (root, d, live) {
   if (!root || root.getAttribute("data-ll-bound")) return;
   root.setAttribute("data-ll-bound", "1");
@@ -635,7 +636,11 @@ _BIND_JS = """function (root, d, live) {
   var sliders = root.querySelectorAll(".ll-slider"), shown = root.querySelectorAll(".ll-value");
   var waiting = false, pending = null;
   if (!live) d.frames[d.start] = img.getAttribute("src");
-  root.addEventListener("keydown", function (e) { e.stopPropagation(); });
+  // Keys, presses and focus inside the figure are the figure's: otherwise JupyterLab's notebook takes
+  // the focus back to the cell on mousedown and runs its command-mode shortcuts on keydown.
+  ["keydown", "mousedown", "focusin"].forEach(function (type) {
+    root.addEventListener(type, function (e) { e.stopPropagation(); });
+  });
   function draw(k, src, alt, html, width) {
     if (img.getAttribute("src") !== src) img.setAttribute("src", src);
     if (width) img.style.width = width + "px";
