@@ -9,8 +9,16 @@ output projections around it, and :class:`MultiheadAttention` holds the paramete
 Mask convention (``torch.nn.MultiheadAttention``'s): a **boolean** mask marks with ``True`` the
 positions a query may **not** attend to; a **float** mask is *added* to the scores (use
 ``-inf`` to forbid). Beware that ``torch.nn.functional.scaled_dot_product_attention`` uses the
-opposite boolean convention (``True`` = allowed). A query whose every key is masked has no
-distribution to attend with: PyTorch returns NaN for it, here it is a ``ValueError``.
+opposite boolean convention (``True`` = allowed).
+
+A query whose every key is masked (a *fully masked row*: every score ``-inf``) has no
+distribution to attend with. As measured with torch 2.13 in float64,
+``torch.nn.functional.scaled_dot_product_attention`` returns **zeros** for such a query and
+passes back zero gradient through it; ``torch.nn.MultiheadAttention`` returns **zeros** (its
+output is then just ``out_proj.bias``) with ``need_weights=False`` but **NaN** with the default
+``need_weights=True``, and the NaN spreads into the gradients. Both are followed exactly here:
+:func:`scaled_dot_product_attention` returns zeros (``fully_masked_rows="nan"`` gives the NaN,
+``"raise"`` an error), :class:`MultiheadAttention` follows its ``need_weights``.
 """
 
 from __future__ import annotations
@@ -47,21 +55,23 @@ def causal_mask(L: int, S: int | None = None) -> np.ndarray:
     return np.triu(np.ones((L, S), dtype=bool), 1)
 
 
-def _softmax(s: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, shifted by the row maximum so ``exp`` never overflows."""
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    e /= e.sum(axis=-1, keepdims=True)
-    return e
+FULLY_MASKED_ROWS = ("zero", "nan", "raise")
 
 
-def _check_rows(layer: str, mask: np.ndarray) -> None:
-    """Refuse masks that leave some query with no key to attend to."""
-    blocked = mask if mask.dtype == bool else np.isneginf(mask)
-    if mask.shape[-1] > 0 and blocked.all(axis=-1).any():
-        raise ValueError(
-            f"{layer}: the mask blocks every key for some query (a fully masked row); each query "
-            "needs at least one key it may attend to (PyTorch would return NaN there)"
-        )
+def _softmax(s: np.ndarray):
+    """Softmax over the last axis, shifted by the row maximum so ``exp`` never overflows.
+
+    A row whose every score is ``-inf`` (fully masked) would be ``exp(-inf - (-inf)) = NaN``; it
+    comes out as zeros instead (what ``torch``'s ``_safe_softmax`` returns), and without a warning.
+
+    Returns:
+        ``(weights, blocked)``: ``blocked`` ``(..., 1)`` is ``True`` for the fully masked rows.
+    """
+    top = s.max(axis=-1, keepdims=True)
+    blocked = np.isneginf(top)  # the maximum is -inf only if every score of the row is
+    e = np.exp(s - np.where(blocked, 0.0, top))  # exp(-inf - 0) = 0 in the blocked rows
+    e /= np.where(blocked, 1.0, e.sum(axis=-1, keepdims=True))
+    return e, blocked
 
 
 def _check_mask(layer: str, mask, scores_shape, dtype) -> np.ndarray:
@@ -77,11 +87,10 @@ def _check_mask(layer: str, mask, scores_shape, dtype) -> np.ndarray:
             f"{layer} expected an attn_mask broadcastable to the scores' shape (..., L, S) = "
             f"{tuple(scores_shape)}, got {tuple(mask.shape)}"
         )
-    _check_rows(layer, mask)
     return mask if mask.dtype == bool else mask.astype(dtype, copy=False)
 
 
-def scaled_dot_product_attention_forward(q, k, v, attn_mask=None):
+def scaled_dot_product_attention_forward(q, k, v, attn_mask=None, *, fully_masked_rows="zero"):
     """Scaled dot-product attention, keeping what the backward pass needs.
 
     .. math:: \\mathrm{Attention}(Q, K, V) = \\mathrm{softmax}\\!\\left(\\frac{Q K^T}{\\sqrt{E}}
@@ -93,16 +102,25 @@ def scaled_dot_product_attention_forward(q, k, v, attn_mask=None):
         v: values ``(..., S, E_v)``.
         attn_mask: ``None``, a bool mask (``True`` = may **not** attend) or a float mask added to
             the scores; broadcastable to ``(..., L, S)``.
+        fully_masked_rows: what a query gets when the mask blocks every one of its keys (all its
+            scores are ``-inf``): ``"zero"`` (default) weights and output 0 and no gradient, as
+            ``torch.nn.functional.scaled_dot_product_attention``; ``"nan"`` weights and output
+            NaN, as the plain softmax in ``torch.nn.MultiheadAttention(need_weights=True)``;
+            ``"raise"`` a ``ValueError``.
 
     Returns:
         ``(out, weights, cache)``: ``out`` ``(..., L, E_v)``, the attention weights ``(..., L, S)``
-        (each row sums to 1; masked entries are exactly 0) and the cache for
-        :func:`scaled_dot_product_attention_backward`.
+        (each row sums to 1, masked entries are exactly 0; a fully masked row is all 0 or all NaN)
+        and the cache for :func:`scaled_dot_product_attention_backward`.
 
     Raises:
-        ValueError: on mismatched shapes or a mask that blocks every key of some query.
+        ValueError: on mismatched shapes, or on a fully masked row with ``fully_masked_rows="raise"``.
     """
     name = "scaled_dot_product_attention"
+    if fully_masked_rows not in FULLY_MASKED_ROWS:
+        raise ValueError(
+            f"{name} expected fully_masked_rows 'zero', 'nan' or 'raise', got {fully_masked_rows!r}"
+        )
     q, k, v = (as_float_array(name, a, what) for a, what in ((q, "q"), (k, "k"), (v, "v")))
     if (q.ndim < 2 or k.ndim != q.ndim or v.ndim != q.ndim or k.shape[:-2] != q.shape[:-2]
             or v.shape[:-2] != q.shape[:-2] or k.shape[-1] != q.shape[-1] or v.shape[-2] != k.shape[-2]):
@@ -110,12 +128,21 @@ def scaled_dot_product_attention_forward(q, k, v, attn_mask=None):
             f"{name} expected q (..., L, E), k (..., S, E), v (..., S, Ev) with the same leading "
             f"dimensions, got q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}"
         )
+    if k.shape[-2] == 0:
+        raise ValueError(f"{name} expected at least one key (S >= 1), got k {tuple(k.shape)}")
     scale = 1.0 / math.sqrt(q.shape[-1])
     scores = (q @ k.swapaxes(-1, -2)) * scale  # (..., L, S)
     if attn_mask is not None:
         mask = _check_mask(name, attn_mask, scores.shape, scores.dtype)
         scores = np.where(mask, -np.inf, scores) if mask.dtype == bool else scores + mask
-    weights = _softmax(scores)  # (..., L, S)
+    weights, blocked = _softmax(scores)  # (..., L, S); blocked (..., L, 1): the fully masked rows
+    if fully_masked_rows != "zero" and blocked.any():
+        if fully_masked_rows == "raise":
+            raise ValueError(
+                f"{name}: the mask blocks every key for some query (a fully masked row); pass "
+                "fully_masked_rows='zero' (the default, as PyTorch) to give such queries a zero output"
+            )
+        weights = np.where(blocked, np.nan, weights)  # "nan": what the plain softmax gives
     out = weights @ v  # (..., L, Ev)
     return out, weights, (q, k, v, weights, scale)
 
@@ -125,7 +152,9 @@ def scaled_dot_product_attention_backward(d_out, cache, d_weights=None):
 
     With ``P`` the weights and ``dP = dO V^T (+ d_weights)``, the softmax backward is
     ``dS = P * (dP - rowsum(dP * P))``; then ``dQ = dS K / sqrt(E)``, ``dK = dS^T Q / sqrt(E)``,
-    ``dV = P^T dO``. Masked entries have ``P = 0`` and so get no gradient.
+    ``dV = P^T dO``. Masked entries have ``P = 0`` and so get no gradient; a fully masked row
+    (``P = 0`` everywhere) passes back none at all, and a NaN row (``fully_masked_rows="nan"``)
+    makes ``dq``'s row and all of that sequence's ``dk`` and ``dv`` NaN, as in PyTorch.
 
     Args:
         d_out: ``dL/d out`` ``(..., L, E_v)``.
@@ -147,11 +176,14 @@ def scaled_dot_product_attention_backward(d_out, cache, d_weights=None):
     return ds @ k, ds.swapaxes(-1, -2) @ q, dv
 
 
-def scaled_dot_product_attention(q, k, v, attn_mask=None):
+def scaled_dot_product_attention(q, k, v, attn_mask=None, *, fully_masked_rows="zero"):
     """``softmax(q k^T / sqrt(E) + mask) v``; returns ``(out, weights)``.
 
     See :func:`scaled_dot_product_attention_forward` for the arguments and shapes; the mask
     follows ``nn.MultiheadAttention`` (bool ``True`` = not allowed, or float added to the scores).
+    A query whose every key is masked gets zero weights and a zero output, as in
+    ``torch.nn.functional.scaled_dot_product_attention`` (``fully_masked_rows="raise"`` makes it
+    an error instead).
 
     Examples:
         >>> rng = np.random.default_rng(0)
@@ -162,14 +194,21 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None):
         >>> _, w = scaled_dot_product_attention(q[:, :3], k[:, :3], v[:, :3], attn_mask=causal_mask(3))
         >>> w[0].round(2)[0]  # the first query may only see the first key
         array([1., 0., 0.])
+        >>> blocked = np.array([[False, True], [True, True]])  # query 1 may see no key
+        >>> out, w = scaled_dot_product_attention(q[0, :2], k[0, :2], v[0, :2], attn_mask=blocked)
+        >>> w, out[1]
+        (array([[1., 0.],
+               [0., 0.]]), array([0., 0., 0.]))
     """
-    out, weights, _ = scaled_dot_product_attention_forward(q, k, v, attn_mask)
+    out, weights, _ = scaled_dot_product_attention_forward(q, k, v, attn_mask,
+                                                           fully_masked_rows=fully_masked_rows)
     return out, weights
 
 
 # -- multi-head attention --------------------------------------------------------------------------
 def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, in_proj_bias,
-                                 out_proj_weight, out_proj_bias, attn_mask=None):
+                                 out_proj_weight, out_proj_bias, attn_mask=None, *, need_weights=True,
+                                 average_attn_weights=False):
     """Multi-head attention, batch-first (``torch.nn.functional.multi_head_attention_forward``).
 
     .. math::
@@ -184,10 +223,17 @@ def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, i
         query ``(N, L, E)``, key ``(N, S, E)``, value ``(N, S, E)``; num_heads ``h``;
         in_proj_weight ``(3E, E)`` = ``[W_q; W_k; W_v]``; in_proj_bias ``(3E,)`` or ``None``;
         out_proj_weight ``(E, E)``; out_proj_bias ``(E,)`` or ``None``; attn_mask: a bool or
-        float mask broadcastable to ``(N, h, L, S)`` (already checked by the caller).
+        float mask broadcastable to ``(N, h, L, S)`` (already checked by the caller);
+        need_weights: return the attention weights (``None`` otherwise); average_attn_weights:
+        return them averaged over the heads, ``(N, L, S)``, instead of per head.
+
+    A query whose every key is masked gets, as in torch 2.13, NaN weights and a NaN output row
+    with ``need_weights=True`` (the plain softmax of ``-inf`` scores) and a zero attention output
+    (so ``out = out_proj_bias``) with ``need_weights=False`` (torch's
+    ``scaled_dot_product_attention``).
 
     Returns:
-        ``(out (N, L, E), weights (N, h, L, S), cache)``.
+        ``(out (N, L, E), weights (N, h, L, S) or (N, L, S) or None, cache)``.
     """
     N, L, E = query.shape
     S = key.shape[1]
@@ -204,18 +250,26 @@ def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, i
     q = project(query, w_q, b_q, L)  # (N, h, L, d)
     k = project(key, w_k, b_k, S)  # (N, h, S, d)
     v = project(value, w_v, b_v, S)  # (N, h, S, d)
-    heads, weights, attn_cache = scaled_dot_product_attention_forward(q, k, v, attn_mask)
+    heads, weights, attn_cache = scaled_dot_product_attention_forward(
+        q, k, v, attn_mask, fully_masked_rows="nan" if need_weights else "zero")
     concat = heads.transpose(0, 2, 1, 3).reshape(N * L, E)  # (N*L, E): heads side by side
     out = concat @ out_proj_weight.T
     if out_proj_bias is not None:
         out += out_proj_bias
     cache = (query, key, value, num_heads, in_proj_weight, concat, out_proj_weight, attn_cache,
-             in_proj_bias is not None, out_proj_bias is not None)
+             in_proj_bias is not None, out_proj_bias is not None, need_weights, average_attn_weights)
+    if not need_weights:
+        weights = None
+    elif average_attn_weights:
+        weights = weights.mean(axis=1)  # (N, L, S)
     return out.reshape(N, L, E), weights, cache
 
 
 def multi_head_attention_backward(d_out, cache, d_weights=None):
     """Backward through :func:`multi_head_attention_forward`.
+
+    ``d_weights`` is ``dL/d weights`` in the shape the forward pass returned them
+    (``(N, h, L, S)``, or ``(N, L, S)`` if averaged), or ``None``.
 
     Returns:
         ``(d_query, d_key, d_value, d_in_proj_weight, d_in_proj_bias, d_out_proj_weight,
@@ -223,7 +277,7 @@ def multi_head_attention_backward(d_out, cache, d_weights=None):
         self-attention (one ``x`` passed three times) ``dL/dx = d_query + d_key + d_value``.
     """
     (query, key, value, num_heads, in_proj_weight, concat, out_proj_weight, attn_cache,
-     has_in_bias, has_out_bias) = cache
+     has_in_bias, has_out_bias, _, average_attn_weights) = cache
     N, L, E = query.shape
     S = key.shape[1]
     d = E // num_heads
@@ -231,6 +285,8 @@ def multi_head_attention_backward(d_out, cache, d_weights=None):
     d_out_w = d_out2.T @ concat  # (E, E)
     d_out_b = d_out2.sum(axis=0) if has_out_bias else None
     d_heads = (d_out2 @ out_proj_weight).reshape(N, L, num_heads, d).transpose(0, 2, 1, 3)
+    if d_weights is not None and average_attn_weights:  # the mean over heads: each gets 1/h of it
+        d_weights = np.broadcast_to(d_weights[:, None] / num_heads, (N, num_heads, L, S))
     dq, dk, dv = scaled_dot_product_attention_backward(d_heads, attn_cache, d_weights)  # (N, h, *, d)
     d_in_w = np.empty_like(in_proj_weight)
     d_in_b = np.empty(3 * E, dtype=in_proj_weight.dtype) if has_in_bias else None
@@ -281,8 +337,18 @@ class MultiheadAttention(Module):
         - query ``(N, L, E)``, key ``(N, S, E)``, value ``(N, S, E)``.
         - attn_mask ``(L, S)`` or ``(N * num_heads, L, S)``; key_padding_mask ``(N, S)``; bool
           (``True`` = may **not** attend) or float (added to the scores).
-        - Output: ``(N, L, E)`` and the weights **per head** ``(N, num_heads, L, S)`` (PyTorch's
-          ``average_attn_weights=False``; ``weights.mean(axis=1)`` gives its default).
+        - Output: ``(N, L, E)`` and the weights **per head** ``(N, num_heads, L, S)``; with
+          ``average_attn_weights=True`` (PyTorch's default, not ours) their mean over the heads
+          ``(N, L, S)``; with ``need_weights=False`` ``None``.
+
+    Fully masked rows: a query whose every key is blocked (by ``attn_mask``, by
+    ``key_padding_mask`` or by the two together) gets what ``torch.nn.MultiheadAttention``
+    returns in torch 2.13 (training mode, or any mode with gradients on): with
+    ``need_weights=True`` its weights and its output row are **NaN**, and the backward pass
+    spreads the NaN into every gradient it touches; with ``need_weights=False`` its attention
+    output is **0**, so its output row is ``out_proj.bias``, and it passes back no gradient.
+    (torch's inference fast path, in ``eval()`` under ``torch.no_grad()``, can return NaN even
+    with ``need_weights=False`` for boolean masks.)
 
     Attributes:
         in_proj_weight: ``(3E, E)``, ``[W_q; W_k; W_v]``; in_proj_bias: ``(3E,)``.
@@ -299,6 +365,13 @@ class MultiheadAttention(Module):
         >>> dq, dk, dv = mha.backward(np.ones_like(out))
         >>> (dq + dk + dv).shape  # self-attention: the gradient of x is the sum
         (3, 5, 8)
+        >>> padded = np.array([[False] * 5, [False] * 5, [True] * 5])  # sequence 2 is all padding
+        >>> out, _ = mha(x, x, x, key_padding_mask=padded)
+        >>> bool(np.isnan(out[2]).all()), bool(np.isnan(out[:2]).any())
+        (True, False)
+        >>> out, weights = mha(x, x, x, key_padding_mask=padded, need_weights=False)
+        >>> bool(np.array_equal(out[2], np.broadcast_to(mha.out_proj.bias.data, (5, 8)))), weights
+        (True, None)
     """
 
     def __init__(self, embed_dim, num_heads, *, bias=True, batch_first=True, dtype=np.float64, rng=None):
@@ -374,12 +447,14 @@ class MultiheadAttention(Module):
             else:
                 as_float = [np.where(m, -np.inf, 0.0).astype(dt) if m.dtype == bool else m for m in masks]
                 masks = [as_float[0] + as_float[1]]
-        _check_rows(name, masks[0])
         return masks[0]
 
-    def forward(self, query, key, value, *, key_padding_mask=None, attn_mask=None):
-        """Returns ``(output (N, L, E), attn_weights (N, num_heads, L, S))``; the masks are
-        keyword-only (PyTorch's positional order puts ``key_padding_mask`` before ``attn_mask``)."""
+    def forward(self, query, key, value, *, key_padding_mask=None, attn_mask=None, need_weights=True,
+                average_attn_weights=False):
+        """Returns ``(output (N, L, E), attn_weights)``: the weights ``(N, num_heads, L, S)``, their
+        mean over heads ``(N, L, S)`` with ``average_attn_weights=True``, or ``None`` with
+        ``need_weights=False``. The options are keyword-only (PyTorch's positional order puts
+        ``key_padding_mask`` and ``need_weights`` before ``attn_mask``)."""
         query, key, value = self._check_inputs(query, key, value)
         dt = query.dtype
         N, L, _ = query.shape
@@ -387,21 +462,27 @@ class MultiheadAttention(Module):
         mask = self._combined_mask(attn_mask, key_padding_mask, N, L, S, dt)
         cast = [None if p is None else p.data.astype(dt, copy=False)
                 for p in (self.in_proj_weight, self.in_proj_bias, self.out_proj.weight, self.out_proj.bias)]
-        out, weights, self._cache = multi_head_attention_forward(query, key, value, self.num_heads, *cast,
-                                                                 attn_mask=mask)
+        out, weights, self._cache = multi_head_attention_forward(
+            query, key, value, self.num_heads, *cast, attn_mask=mask, need_weights=bool(need_weights),
+            average_attn_weights=bool(average_attn_weights))
         return out, weights
 
     def backward(self, d_output, d_attn_weights=None):
-        """``d_output`` ``(N, L, E)`` and optionally ``d_attn_weights`` ``(N, num_heads, L, S)``;
-        returns ``(d_query, d_key, d_value)`` and accumulates every parameter gradient."""
+        """``d_output`` ``(N, L, E)`` and optionally ``d_attn_weights`` in the shape the forward pass
+        returned the weights; returns ``(d_query, d_key, d_value)`` and accumulates every parameter
+        gradient."""
+        name = "MultiheadAttention"
         cache = self._saved()
-        query, key = cache[0], cache[1]
+        query, key, need_weights, average = cache[0], cache[1], cache[-2], cache[-1]
         N, L, E = query.shape
         dt = query.dtype
-        d_output = check_grad("MultiheadAttention", d_output, (N, L, E)).astype(dt, copy=False)
+        d_output = check_grad(name, d_output, (N, L, E)).astype(dt, copy=False)
         if d_attn_weights is not None:
-            d_attn_weights = check_grad("MultiheadAttention", d_attn_weights,
-                                        (N, self.num_heads, L, key.shape[1])).astype(dt, copy=False)
+            if not need_weights:
+                raise ValueError(f"{name}.backward got d_attn_weights, but the forward pass returned no "
+                                 "weights (need_weights=False)")
+            shape = (N, L, key.shape[1]) if average else (N, self.num_heads, L, key.shape[1])
+            d_attn_weights = check_grad(name, d_attn_weights, shape).astype(dt, copy=False)
         dq, dk, dv, d_in_w, d_in_b, d_out_w, d_out_b = multi_head_attention_backward(
             d_output, cache, d_attn_weights)
         for p, g in ((self.in_proj_weight, d_in_w), (self.in_proj_bias, d_in_b),

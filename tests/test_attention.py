@@ -1,5 +1,6 @@
 """Attention: the scaled dot-product core and MultiheadAttention against torch and central
-differences, masks of every kind, fully masked rows, bad input and shape fuzzing."""
+differences, masks of every kind, bad input and shape fuzzing (fully masked rows have their own
+file, test_attention_masked_rows.py)."""
 
 from __future__ import annotations
 
@@ -225,29 +226,7 @@ def test_causal_mask():
         ll.causal_mask(0)
 
 
-# -- fully masked rows and bad input ---------------------------------------------------------------------
-def test_fully_masked_rows_are_an_error():
-    rng = np.random.default_rng(6)
-    q = k = v = rng.normal(size=(1, 3, 4))
-    blocked = np.zeros((3, 3), bool)
-    blocked[1] = True
-    with pytest.raises(ValueError, match="scaled_dot_product_attention: the mask blocks every key"):
-        ll.scaled_dot_product_attention(q, k, v, attn_mask=blocked)
-    with pytest.raises(ValueError, match="blocks every key"):
-        ll.scaled_dot_product_attention(q, k, v, attn_mask=np.where(blocked, -np.inf, 0.0))
-    m = ll.MultiheadAttention(4, 2)
-    with pytest.raises(ValueError, match="MultiheadAttention: the mask blocks every key"):
-        m(q, k, v, attn_mask=blocked)
-    with pytest.raises(ValueError, match="MultiheadAttention: the mask blocks every key"):
-        m(q, k, v, key_padding_mask=np.ones((1, 3), bool))
-    # attn_mask and key_padding_mask that are fine alone but together block a row
-    with pytest.raises(ValueError, match="MultiheadAttention: the mask blocks every key"):
-        m(q, k, v, attn_mask=ll.causal_mask(3), key_padding_mask=np.array([[True, False, False]]))
-    # a large finite negative value is not a block
-    out, w = m(q, k, v, attn_mask=np.where(blocked, -1e9, 0.0))
-    assert np.isfinite(out).all()
-
-
+# -- bad input (fully masked rows: tests/test_attention_masked_rows.py) ----------------------------------
 def test_bad_input_gets_clear_errors():
     with pytest.raises(ValueError, match="MultiheadAttention expected embed_dim divisible by num_heads, "
                                          "got embed_dim=10, num_heads=4"):

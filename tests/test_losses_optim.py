@@ -94,14 +94,15 @@ def test_cross_entropy_bad_input():
     with pytest.raises(ValueError, match=r"expected target of shape \(3,\) for logits of shape "
                                          r"\(3, 4\), got \(2,\)"):
         crit(logits, np.array([0, 1]))
-    with pytest.raises(ValueError, match=r"logits of shape \(N, C\)"):
-        crit(np.ones(4), np.array(1))
+    with pytest.raises(ValueError, match=r"logits of shape \(C,\), \(N, C\) or \(N, C, d1, \.\.\.\), "
+                                         r"got \(\)"):
+        crit(np.ones(()), np.array(1))  # (C,) with a 0-d target is one unbatched prediction, as in torch
     with pytest.raises(ValueError, match="non-empty"):
         crit(np.ones((0, 4)), np.zeros(0, dtype=int))
     with pytest.raises(RuntimeError, match="before forward"):
         ll.CrossEntropyLoss().backward()
-    with pytest.raises(ValueError, match="reduction"):
-        ll.CrossEntropyLoss(reduction="none")
+    with pytest.raises(ValueError, match="reduction 'mean', 'sum' or 'none', got 'max'"):
+        ll.CrossEntropyLoss(reduction="max")  # 'none' is allowed: tests/test_losses_torch_options.py
 
 
 @FUZZ
