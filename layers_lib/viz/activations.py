@@ -3,7 +3,9 @@
 * :func:`plot_layer_norms` — a per-layer quantity (a gradient norm) through deep stacks, log axis;
 * :func:`plot_softmax_jacobian` — softmax probabilities and their Jacobian ``diag(p) - p pᵀ``;
 * :func:`plot_decision_regions` — a 2-D classifier's predicted probability over the plane with
-  the training points on top.
+  the training points on top;
+* :func:`plot_function_panels` — one small panel per activation, the function and its
+  derivative together, on shared axes (for a family too large for one legend).
 
 Activation functions and their derivatives are drawn by the general ``viz.plot_functions``. Lines
 follow the course's line cycle (colour and dash pattern) and the maps are greyscale, so every
@@ -16,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_layer_norms", "plot_softmax_jacobian", "plot_decision_regions"]
+__all__ = ["plot_layer_norms", "plot_softmax_jacobian", "plot_decision_regions", "plot_function_panels"]
 
 
 def plot_layer_norms(panels, title="Gradient norm at each layer", ylabel="‖∂L/∂W‖ (log scale)",
@@ -140,4 +142,69 @@ def plot_decision_regions(predict, X, y, title="Decision regions", resolution=12
     ax.set_title(title, fontsize=10)
     ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
     fig.tight_layout()
+    return fig
+
+
+def plot_function_panels(xs, funcs, ncols=3, title="Functions and their derivatives", reference=None,
+                         xlabel="x"):
+    """One panel per function: ``f`` (solid) and its derivative ``f′`` (dashed) on shared axes, so
+    that shapes, saturation levels and slopes compare at a glance.
+
+    Args:
+        xs: the x values, a 1-D array.
+        funcs: ``{name: (f, df)}``, each of ``f`` and ``df`` a callable applied to ``xs`` or an
+            array of values at ``xs``.
+        ncols: panels per row.
+        title: the figure title.
+        reference: optional ``(name, f)`` drawn thin and grey in every panel (e.g. ReLU).
+        xlabel: the x-axis label of the bottom row.
+
+    Returns:
+        The matplotlib Figure.
+
+    Examples:
+        >>> fig = plot_function_panels(np.linspace(-3, 3, 61), {
+        ...     "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+        ...     "x²": (np.square, lambda x: 2 * x)})
+        >>> [ax.get_title() for ax in fig.axes if ax.get_visible()]
+        ['tanh', 'x²']
+    """
+    xs = np.asarray(xs, dtype=float)
+    if xs.ndim != 1 or xs.size < 2:
+        raise ValueError(f"plot_function_panels expected a 1-D array of x values, got shape {xs.shape}")
+    if not isinstance(funcs, dict) or not funcs:
+        raise TypeError("plot_function_panels expected a non-empty dict name -> (f, df)")
+    curves = {}
+    for name, pair_ in funcs.items():
+        if not isinstance(pair_, (tuple, list)) or len(pair_) != 2:
+            raise TypeError(f"plot_function_panels expected {name!r}: (f, df), got {pair_!r}")
+        f, df = (np.asarray(g(xs) if callable(g) else g, dtype=float) for g in pair_)
+        if f.shape != xs.shape or df.shape != xs.shape:
+            raise ValueError(f"plot_function_panels: {name!r} gave shapes {f.shape} and {df.shape}, "
+                             f"expected {xs.shape}")
+        curves[name] = (f, df)
+    if not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"plot_function_panels expected ncols >= 1, got {ncols!r}")
+    ncols = min(ncols, len(curves))
+    nrows = -(-len(curves) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.45 * ncols + 0.3, 2.0 * nrows + 0.7), sharex=True,
+                             sharey=True, squeeze=False, layout="constrained")
+    for ax, (name, (f, df)) in zip(axes.flat[:len(curves)], curves.items(), strict=True):
+        ax.axhline(0, color="0.8", lw=0.6, zorder=0)
+        ax.axvline(0, color="0.8", lw=0.6, zorder=0)
+        if reference is not None:
+            ref_name, ref = reference
+            ax.plot(xs, ref(xs) if callable(ref) else ref, color="0.65", lw=0.9, ls=":", label=ref_name)
+        ax.plot(xs, f, color="#1f3b73", lw=1.6, ls="-", label="f(x)")
+        ax.plot(xs, df, color="#d95f02", lw=1.4, ls="--", label="f′(x)")
+        ax.set_title(name, fontsize=9)
+        ax.grid(alpha=0.25)
+    for ax in axes.flat[len(curves):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("value")
+    axes[0, 0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(title, fontsize=11)
     return fig
