@@ -182,6 +182,7 @@ class Lab:
             '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt'))
             .every(p => /\\[\\d+\\]/.test(p.textContent))"""
         while not self.page.evaluate(script):
+            assert not self.problems(), f"Run All: {self.problems()}"  # an error stops Run All
             assert time.monotonic() < deadline, f"Run All did not finish in {timeout_s} s"
             self.page.wait_for_timeout(500)
         self.wait_idle()
@@ -191,7 +192,7 @@ class Lab:
         found = [t for t in ERROR_TEXT if t in text]
         stderr = self.notebook.locator(
             '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-        found += [f"stderr output: {stderr.nth(i).inner_text()[:500]}" for i in range(stderr.count())]
+        found += [f"stderr output: {stderr.nth(i).text_content()[:500]}" for i in range(stderr.count())]
         return found + self.errors
 
     def close(self) -> None:
