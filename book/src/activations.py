@@ -8,14 +8,25 @@
 # layers, whether units can die during training, and whether the arithmetic overflows.
 #
 # ```{admonition} What you will learn
-# * ReLU, LeakyReLU, sigmoid, tanh and GELU (exact and tanh-approximated), each with its
-#   derivative, and the PyTorch conventions for them;
-# * why sigmoid stacks suffer from **vanishing gradients**, measured layer by layer in a 20-layer
-#   network, and how initialisation enters;
-# * what a **dead ReLU** is, and how a too-large learning rate kills most of a small network;
-# * **softmax**: the max-subtraction trick that keeps it finite, its Jacobian, and why softmax
-#   followed by cross-entropy has the gradient $p - y$;
-# * how the activation shapes a small classifier's decision regions.
+# By the end of this chapter you can:
+# * compute ReLU, LeakyReLU, sigmoid, tanh and GELU (exact and tanh-approximated) and the
+#   derivative of each, with PyTorch's conventions for them;
+# * explain why sigmoid stacks suffer from **vanishing gradients**, measure it layer by layer in a
+#   20-layer network, and say how the initialisation enters;
+# * recognise a **dead ReLU**, and predict how a too-large learning rate kills most of a small
+#   network;
+# * implement a **softmax** that stays finite (the max-subtraction trick), write its Jacobian, and
+#   derive why softmax followed by cross-entropy has the gradient $p - y$;
+# * compare the decision regions a small classifier draws with each activation;
+# * pick from the wider family — ELU, CELU, SELU, Softplus, SiLU, Mish, Hardsigmoid, Hardswish
+#   and the learnable PReLU — knowing where each is used and which initialisation suits it.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter builds on [the linear layer](linear.ipynb): `Linear`, `Sequential`, the backward
+# pass, and why linear layers stacked directly collapse into one. You need the chain rule.
+# Reading it and doing the exercises takes about 75 minutes.
 # ```
 
 # %% [markdown]
@@ -105,8 +116,11 @@ viz.plot_functions(xs, {
 #
 # * ReLU has no derivative at $0$; PyTorch (and `layers_lib`) use $0$ there. With continuous
 #   inputs the kink is hit with probability zero, so the choice rarely matters.
-# * The sigmoid's derivative is at most $\tfrac14$ — every sigmoid layer shrinks the gradient by at
-#   least a factor of four. Tanh is a rescaled sigmoid, $\tanh x = 2\sigma(2x) - 1$, but centred
+# * The sigmoid's derivative is at most $\tfrac14$: on its way back through a sigmoid, each unit's
+#   gradient is multiplied by $\tfrac14$ or less. That does not fix the factor of a whole layer —
+#   the weight matrix $W^\top$ that the gradient meets next can amplify it again — but weights
+#   large enough to make up for $\tfrac14$ push the units into the flat tails, where $\sigma'$ is
+#   far smaller; the 20-layer measurement below shows the net effect. Tanh is a rescaled sigmoid, $\tanh x = 2\sigma(2x) - 1$, but centred
 #   on zero and with slope 1 at the origin, which is why it trains better as a hidden activation
 #   {footcite}`lecun1998efficient,glorot2010understanding`.
 # * GELU weights its input by the probability that a standard normal variable lies below it. It
@@ -484,6 +498,181 @@ viz.explore(regions, {"activation": list(activations), "steps": checkpoints},
             title="Decision regions of a 2-8-8-2 network by activation and training step")
 
 # %% [markdown]
+# ## The wider family
+#
+# PyTorch offers more activations than the five above, and today's architectures use several of
+# them. Most are variations on three themes: **smooth** ReLU's corner and let negative inputs
+# through a little (ELU, CELU, SELU, Softplus, SiLU, Mish), build a smooth shape **cheaply** from
+# linear pieces (Hardsigmoid, Hardswish), or **learn** the negative slope (PReLU). `layers_lib`
+# has each of them with PyTorch's name, arguments and defaults, and, like every layer here, the
+# tests check its forward and backward passes against PyTorch to $10^{-8}$. Each panel shows one
+# function (solid), its derivative (dashed) and ReLU (dotted) for comparison:
+
+# %% mystnb={"image": {"alt": "Nine small panels on shared axes from x = -4 to 4, each with a function, its derivative and ReLU as a dotted reference. ELU, CELU with alpha 2 and SELU follow a straight line for positive x and bend smoothly to a negative floor (-1, -2 and about -1.76); SELU's line is slightly steeper than ReLU's, and its derivative jumps from about 1.76 to 1.05 at zero. Softplus is a smooth ReLU that stays above it, with a sigmoid-shaped derivative. SiLU and Mish dip slightly below zero near x = -1 and approach the identity; their derivatives overshoot 1. Hardsigmoid is a ramp from 0 at -3 to 1 at 3. Hardswish is zero below -3, a parabola between -3 and 3 and the identity above. PReLU is the identity for positive x and a line of slope 0.25 for negative x."}}
+xs = np.linspace(-4, 4, 401)
+family = {
+    "ELU": (ll.elu, ll.elu_derivative),
+    "CELU(alpha=2)": (lambda x: ll.celu(x, 2.0), lambda x: ll.celu_derivative(x, 2.0)),
+    "SELU": (ll.selu, ll.selu_derivative),
+    "Softplus": (ll.softplus, ll.softplus_derivative),
+    "SiLU (Swish)": (ll.silu, ll.silu_derivative),
+    "Mish": (ll.mish, ll.mish_derivative),
+    "Hardsigmoid": (ll.hardsigmoid, ll.hardsigmoid_derivative),
+    "Hardswish": (ll.hardswish, ll.hardswish_derivative),
+    "PReLU (slope 0.25)": (lambda x: ll.prelu(x, np.array([0.25])),
+                           lambda x: np.where(x > 0, 1.0, 0.25)),
+}
+viz.activations.plot_function_panels(xs, family, ncols=3, reference=("ReLU", ll.relu),
+                                     title="The wider family: f (solid), f′ (dashed), ReLU (dotted)");
+
+# %% [markdown]
+# | layer | $f(x)$ | $f'(x)$ | known for | usual initialisation |
+# |---|---|---|---|---|
+# | `ELU(alpha=1.0)` {footcite}`clevert2016fast` | $x$ if $x > 0$, else $\alpha(e^x - 1)$ | $1$ if $x > 0$, else $\alpha e^x$ | negative outputs, saturating at $-\alpha$, that pull the mean activation towards zero | He |
+# | `CELU(alpha=1.0)` {footcite}`barron2017continuously` | $x$ if $x > 0$, else $\alpha(e^{x/\alpha} - 1)$ | $1$ if $x > 0$, else $e^{x/\alpha}$ | ELU with slope 1 on both sides of 0 for every $\alpha$ (it is ELU when $\alpha = 1$) | He |
+# | `SELU()` {footcite}`klambauer2017self` | $\lambda x$ if $x > 0$, else $\lambda\alpha(e^x - 1)$ | $\lambda$ if $x > 0$, else $\lambda\alpha e^x$ | self-normalising networks: $\lambda \approx 1.0507$ and $\alpha \approx 1.6733$ keep mean 0 and variance 1 | LeCun normal, $\mathcal{N}(0, 1/\mathrm{fan_{in}})$ |
+# | `Softplus(beta=1.0, threshold=20.0)` {footcite}`dugas2001incorporating` | $\frac{1}{\beta}\log(1 + e^{\beta x})$, and $x$ where $\beta x > \mathrm{threshold}$ | $\sigma(\beta x)$, and $1$ where $\beta x > \mathrm{threshold}$ | a smooth ReLU that is always positive: a way to make an output positive; part of Mish | rarely a hidden activation |
+# | `SiLU()` {footcite}`hendrycks2016gelu,elfwing2018sigmoid,ramachandran2017searching` | $x\,\sigma(x)$ | $\sigma(x)\bigl(1 + x(1 - \sigma(x))\bigr)$ | also called Swish; EfficientNet {footcite}`tan2019efficientnet` and many other modern networks | He |
+# | `Mish()` {footcite}`misra2019mish` | $x\tanh\bigl(\operatorname{softplus}(x)\bigr)$ | $t + x\,\sigma(x)(1 - t^2)$ with $t = \tanh(\operatorname{softplus}(x))$ | the backbone of YOLOv4 {footcite}`bochkovskiy2020yolov4` | He |
+# | `Hardsigmoid()` {footcite}`howard2019searching` | $\operatorname{ReLU6}(x + 3)/6$ | $\tfrac16$ if $-3 < x < 3$, else $0$ | a cheap sigmoid: the gates of MobileNetV3's squeeze-and-excitation blocks | as for sigmoid (Glorot) |
+# | `Hardswish()` {footcite}`howard2019searching` | $x\operatorname{ReLU6}(x + 3)/6$ | $0$ if $x \le -3$, $\tfrac{x}{3} + \tfrac12$ if $-3 < x < 3$, $1$ if $x \ge 3$ | a cheap SiLU, used in MobileNetV3 alongside ReLU | He |
+# | `PReLU(num_parameters=1, init=0.25)` {footcite}`he2015delving` | $x$ if $x > 0$, else $a_c\,x$ | $1$ if $x > 0$, else $a_c$; $\ \partial f/\partial a_c = x$ for $x \le 0$ | LeakyReLU with learned slopes $a_c$, one shared or one per channel; introduced with He initialisation | He, variance $\frac{2}{(1 + a^2)\,\mathrm{fan_{in}}}$ |
+#
+# Here $\sigma$ is the sigmoid and $\operatorname{ReLU6}(x) = \min(\max(x, 0), 6)$. The names have
+# a history: the GELU paper named $x\,\sigma(x)$ the SiLU, Elfwing et al. used it in reinforcement
+# learning, and an automated search for activation functions found it again and called it
+# *Swish* (there with an optional factor $\beta$ inside the sigmoid). PReLU's slopes are a
+# `weight` parameter of shape `(num_parameters,)`, applied along dimension 1 (the channels), as
+# in PyTorch; its backward pass fills `weight.grad` too. Softplus switches to the identity above
+# the threshold only to save work: there the two differ by less than $e^{-20}$.
+#
+# A few of the shapes' facts, computed:
+
+# %%
+span = np.linspace(-6, 6, 120001)
+print("CELU(alpha=1) is ELU(alpha=1):", np.array_equal(ll.celu(span), ll.elu(span)))
+for name, f in [("SiLU", ll.silu), ("Mish", ll.mish)]:
+    values = f(span)
+    print(f"minimum of {name}: {values.min():.4f} at x = {span[values.argmin()]:.2f}")
+print(f"largest |Hardswish - SiLU|:      {np.abs(ll.hardswish(span) - ll.silu(span)).max():.3f}")
+print(f"largest |Hardsigmoid - sigmoid|: {np.abs(ll.hardsigmoid(span) - ll.sigmoid(span)).max():.3f}")
+print(f"largest Softplus - ReLU: {np.max(ll.softplus(span) - ll.relu(span)):.4f} (log 2 = {np.log(2):.4f})")
+
+# %% [markdown]
+# ### The code that runs
+#
+# Two of these need care with large inputs. The textbook $\log(1 + e^{x})$ overflows at
+# $x \approx 710$; `softplus` uses $\max(z, 0) + \log(1 + e^{-|z|})$, which never exponentiates a
+# positive number (Mish reuses it). The ELUs exponentiate only $\min(x, 0)$. With their default
+# arguments all of them stay finite far beyond that, and the tests check that they equal
+# PyTorch's values there.
+
+# %%
+viz.show_source(ll.softplus)
+
+# %%
+extremes = np.array([-1e300, -1e4, -710.0, 710.0, 1e4, 1e300])
+with np.errstate(over="raise", invalid="raise", divide="raise"):   # an overflow would raise here
+    finite = [np.all(np.isfinite(f(extremes))) and np.all(np.isfinite(df(extremes)))
+              for f, df in family.values()]
+print(f"all {len(family)} functions and derivatives finite at ±710, ±1e4 and ±1e300:", all(finite))
+
+# %% [markdown]
+# PReLU's backward pass returns the input gradient and the gradient of the slopes: each slope
+# collects $x \cdot \mathrm{d}y$ from the non-positive inputs of its channel.
+
+# %%
+viz.show_source(ll.prelu_backward)
+
+# %% [markdown]
+# At a corner the derivative is a convention. `layers_lib` takes PyTorch's value everywhere (the
+# tests compare them): ELU and SELU use the left-hand slope at $0$, Hardsigmoid's derivative is 0
+# at both corners $\pm 3$, and Hardswish takes the value of the outer piece at each corner:
+
+# %%
+corners = np.array([-3.0, 0.0, 3.0])
+prelu_layer = ll.PReLU()
+prelu_layer(corners)
+for name, slopes in [("ELU(alpha=0.5)", ll.elu_derivative(corners, 0.5)),
+                     ("SELU", ll.selu_derivative(corners)),
+                     ("SiLU", ll.silu_derivative(corners)),
+                     ("Mish", ll.mish_derivative(corners)),
+                     ("GELU", ll.gelu_derivative(corners)),
+                     ("Hardsigmoid", ll.hardsigmoid_derivative(corners)),
+                     ("Hardswish", ll.hardswish_derivative(corners)),
+                     ("PReLU(init=0.25)", prelu_layer.backward(np.ones(3)))]:
+    print(f"{name:<17} f'(-3), f'(0), f'(3) = " + ", ".join(f"{v:.4f}" for v in slopes))
+
+# %% [markdown]
+# And every backward pass, PReLU's slope gradient included, agrees with central differences:
+
+# %%
+family_x = np.random.default_rng(3).normal(size=(4, 3, 5)) * 2   # (N, C, L): 3 channels
+for layer in [ll.ELU(), ll.CELU(alpha=2.0), ll.SELU(), ll.Softplus(), ll.SiLU(), ll.Mish(),
+              ll.Hardsigmoid(), ll.Hardswish(), ll.PReLU(num_parameters=3)]:
+    errors = ll.check_gradients(layer, family_x)
+    verdict = "ok" if max(errors.values()) < 1e-6 else f"FAILED ({max(errors.values()):.1e})"
+    print(f"{layer!r:<36} gradient check of {' and '.join(errors)}: {verdict}")
+
+# %% [markdown]
+# ### Which initialisation?
+#
+# The initialisation column rests on one argument {footcite}`he2015delving`. A unit of the next
+# layer sums $\mathrm{fan_{in}}$ terms $w_j f(z_j)$; with independent zero-mean weights of
+# variance $v$ its second moment is $\mathrm{fan_{in}}\, v\, \mathbb{E}[f(z)^2]$. To keep the
+# pre-activations at one scale from layer to layer, $v = 1 / \bigl(\mathrm{fan_{in}}\,
+# \mathbb{E}[f(z)^2]\bigr)$. For ReLU, which zeroes half of a symmetric input,
+# $\mathbb{E}[f(z)^2] = \tfrac12 \mathbb{E}[z^2]$: He's $v = 2/\mathrm{fan_{in}}$. For PReLU it is
+# $\tfrac{1 + a^2}{2}\mathbb{E}[z^2]$. SELU's two constants were chosen so that a standard normal
+# input comes out with mean 0 and second moment 1: LeCun's $v = 1/\mathrm{fan_{in}}$. (In
+# PyTorch that is `nn.init.kaiming_normal_(w, nonlinearity='linear')`; the `nn.SELU` documentation
+# warns against `nonlinearity='selu'` for this.) Here are the moments for $z \sim \mathcal{N}(0,
+# 1)$, by quadrature:
+
+# %%
+z = np.linspace(-12, 12, 240001)
+density = np.exp(-z**2 / 2) / np.sqrt(2 * np.pi) * (z[1] - z[0])   # N(0, 1) weights on the grid
+print("z ~ N(0, 1)        E[f(z)]   E[f(z)^2]")
+for name, f in [("ReLU", ll.relu), ("PReLU(0.25)", lambda x: ll.prelu(x, np.array([0.25]))),
+                ("SELU", ll.selu), ("ELU", ll.elu), ("SiLU", ll.silu), ("GELU", ll.gelu),
+                ("Mish", ll.mish), ("Hardswish", ll.hardswish), ("tanh", ll.tanh)]:
+    print(f"  {name:<14} {np.sum(density * f(z)):+9.4f}   {np.sum(density * f(z)**2):9.4f}")
+
+# %% [markdown]
+# ReLU and PReLU are *positively homogeneous*, $f(cz) = c f(z)$ for $c > 0$, so the ratio
+# $\mathbb{E}[f(z)^2] / \mathbb{E}[z^2]$ is the same at every scale and He's variance keeps the
+# second moment in every layer (on average). SiLU, GELU, Mish and Hardswish are not: near zero
+# they have slope $\tfrac12$ (Mish $0.6$, printed above), far out they are ReLU, and no single
+# variance is exact; He's, the usual choice, is an approximation. Pushing the
+# chapter's 128 random inputs through the 20-layer stacks of the vanishing-gradient experiment
+# shows how good it is — the root mean square of the last layer's output under LeCun's and He's
+# normal initialisation:
+
+# %%
+lecun = np.sqrt(1 / 64)   # he = sqrt(2 / 64) was defined with the vanishing-gradient experiment
+print(f"rms of the input: {np.sqrt(np.mean(inputs ** 2)):.3g}")
+print("rms of the output of 20 layers   LeCun N(0, 1/64)   He N(0, 2/64)")
+for name, act in [("ReLU", ll.ReLU), ("PReLU", ll.PReLU), ("SELU", ll.SELU), ("ELU", ll.ELU),
+                  ("SiLU", ll.SiLU), ("GELU", ll.GELU), ("Mish", ll.Mish),
+                  ("Hardswish", ll.Hardswish), ("tanh", ll.Tanh)]:
+    rms = [np.sqrt(np.mean(deep_stack(act, std)(inputs) ** 2)) for std in (lecun, he)]
+    print(f"  {name:<30} {rms[0]:>12.3g} {rms[1]:>15.3g}")
+
+# %% [markdown]
+# SELU with LeCun-normal weights keeps the signal at its starting scale through twenty plain
+# layers — what "self-normalising" means — and He's larger weights inflate it more than tenfold.
+# ReLU and PReLU need He: with LeCun's variance every layer roughly halves the second moment, and
+# twenty layers leave a few thousandths of the signal; with He's it stays within a factor of three
+# of the start (a finite width of 64 adds a random drift). The smooth rectifiers differ: under He,
+# ELU, GELU and Mish end within a factor of four of the start, while SiLU and Hardswish, whose
+# second moments are the smallest, shrink several hundredfold. The networks
+# that made SiLU and Hardswish popular, EfficientNet and MobileNetV3, follow every convolution with
+# batch normalisation, which resets the scale at each layer (the subject of a later chapter).
+# Tanh, with slope 1 at the origin, is the case Glorot's variance was derived for (with equal
+# fan-in and fan-out it is LeCun's): its signal shrinks only slowly, and its gradients kept their
+# scale in the vanishing-gradient figure above.
+
+# %% [markdown]
 # ## Common bugs
 #
 # ### 1. Softmax along the wrong axis
@@ -567,7 +756,7 @@ print(f"gradient check of dy * (dy > 0): relative error {err:.2f} (should be bel
 from layers_lib.exercises import activations as ex
 
 # %% [markdown]
-# ```{exercise}
+# ```{exercise} A stable softmax — ★★☆ medium
 # :label: act-ex1
 #
 # Write a numerically stable `softmax(x)` along the **last** axis of `x` (any number of
@@ -599,7 +788,7 @@ ex.check_softmax(softmax)
 # `(N, 1)`.
 # ````
 #
-# ```{exercise}
+# ```{exercise} The sigmoid's derivative — ★☆☆ easy
 # :label: act-ex2
 #
 # Write `sigmoid_derivative(x)`, the derivative of the sigmoid at the pre-activation `x`. It must
@@ -628,7 +817,7 @@ ex.check_sigmoid_derivative(sigmoid_derivative)
 # `inf / inf = nan` at `x = -1000`.
 # ````
 #
-# ```{exercise}
+# ```{exercise} The cross-entropy gradient — ★★☆ medium
 # :label: act-ex3
 #
 # Write `cross_entropy_grad(logits, targets)`: the gradient of
@@ -656,7 +845,7 @@ ex.check_cross_entropy_grad(cross_entropy_grad)
 # ```
 # ````
 #
-# ```{exercise}
+# ```{exercise} LeakyReLU at a large learning rate — ★★☆ medium
 # :label: act-ex4
 #
 # Rerun the dead-unit experiment with `LeakyReLU(0.1)` instead of `ReLU`, first at learning rate
@@ -675,18 +864,35 @@ ex.check_cross_entropy_grad(cross_entropy_grad)
 #         print(f"lr {lr}, {name}: negative everywhere {dead[-1]:.0%}, accuracy {accuracy:.0%}")
 # ```
 #
-# At learning rate 3, about 47 % of the ReLU units end up dead but only about 16 % of the leaky
-# units are negative on every example — and those are not dead: they pass on 0.1 times the
-# gradient and can recover.
+# The notebook runs this code in a cell after this solution (not shown on the website); the
+# numbers here are its output. At
+# learning rate 3, about 61 % of the ReLU units end up dead and the network is left at chance
+# (50 %), but only about 16 % of the leaky units are negative on every example, and the leaky
+# network reaches 86 %. Those units are not dead: they pass on 0.1 times the gradient and can
+# recover.
 #
-# At learning rate 5 the leaky network does not lose units, it **diverges**: the loss overflows
-# to `inf` and then `nan` (NumPy warns about overflow in the matrix product). The reported 0 % is
-# an artefact: every comparison with `nan`, such as `z <= 0`, is `False`. The ReLU network
+# At learning rate 5 the leaky network does not lose units, it **diverges**: its numbers
+# overflow (NumPy warns about overflow in the matrix product) and turn into `nan`. The reported
+# 0 % is an artefact: every comparison with `nan`, such as `z <= 0`, is `False`. The ReLU network
 # "failed safe" into a constant prediction; the leaky one blew up. LeakyReLU stops units from
 # dying; it does not rescue a learning rate that is simply too large.
 # ````
-#
-# ```{exercise}
+
+# %% tags=["remove-cell"]
+# the numbers quoted in the solution of the LeakyReLU exercise above (not shown on the website)
+import warnings
+
+for lr in (3.0, 5.0):
+    for name, act in [("ReLU", ll.ReLU), ("LeakyReLU(0.1)", lambda: ll.LeakyReLU(0.1))]:
+        with warnings.catch_warnings(record=True) as caught:    # record NumPy's warnings, do not print them
+            warnings.simplefilter("always")
+            dead, accuracy = train_sgd(lr, act)
+        overflow = any("overflow" in str(w.message) for w in caught)
+        print(f"lr {lr}, {name:<14}: negative everywhere {dead[-1]:.0%}, accuracy {accuracy:.0%}, "
+              f"overflow warnings: {overflow}")
+
+# %% [markdown]
+# ```{exercise} Sigmoid or tanh? — ★★★ harder
 # :label: act-ex5
 #
 # Show that a network with sigmoid hidden units can be turned into a network with tanh hidden
@@ -736,6 +942,10 @@ ex.check_cross_entropy_grad(cross_entropy_grad)
 #   gradient is simply $(p - y)/N$, which is why the loss takes logits.
 # * ReLU networks carve the input space into straight-edged pieces; smooth activations bend their
 #   decision boundaries.
+# * The wider family smooths ReLU's corner (ELU, CELU, SELU, Softplus, SiLU, Mish), builds smooth
+#   shapes from cheap linear pieces (Hardsigmoid, Hardswish) or learns the negative slope (PReLU).
+#   He initialisation is exact for ReLU and PReLU and approximate for the smooth rectifiers;
+#   SELU with LeCun-normal weights keeps the signal at its scale through twenty layers.
 #
 # ## References
 #

@@ -11,16 +11,25 @@
 # the Transformer, masks, multiple heads, and its backward pass.
 #
 # ```{admonition} What you will learn
-# * attention as a **soft dictionary look-up** with queries, keys and values — and the hard
-#   look-up as its limit;
-# * the formula $\mathrm{softmax}(QK^\top/\sqrt{d_k})\,V$ with every shape, and **why the
-#   $\sqrt{d_k}$**: measured, with and without it;
-# * causal and padding **masks**, and why a fully masked row is an error;
-# * **multi-head attention**: the projections, the heads' shapes and the $4E^2 + 4E$
-#   parameters;
-# * the backward pass, checked numerically;
-# * self-attention against recurrence: path length, sequential steps and cost;
-# * a small attention layer that learns to look a key up.
+# By the end of this chapter you can:
+# * compute attention as a **soft dictionary look-up** with queries, keys and values, and obtain
+#   the hard look-up as its limit;
+# * apply $\mathrm{softmax}(QK^\top/\sqrt{d_k})\,V$ with every shape, and measure **why the
+#   $\sqrt{d_k}$** is there, with and without it;
+# * build causal and padding **masks**, and predict what a query that may see no key gets;
+# * give the projections and the heads' shapes of **multi-head attention**, and count its
+#   $4E^2 + 4E$ parameters;
+# * check the backward pass numerically;
+# * compare self-attention with recurrence: path length, sequential steps and cost;
+# * train a small attention layer to look a key up.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter uses the softmax of [activations](activations.ipynb) (its stability and its
+# Jacobian), [the linear layer](linear.ipynb) (the projections), [recurrent layers](rnn.ipynb)
+# (for the comparison with recurrence) and [embeddings](embedding.ipynb) (the tokens of the
+# trained example). Reading it and doing the exercises takes about an hour.
 # ```
 
 # %% [markdown]
@@ -74,8 +83,11 @@ rng = viz.setup(seed=0)
 viz.attention.soft_lookup_frame(query=2, temperature=0.5);
 
 # %% [markdown]
-# Dividing all scores by a **temperature** $\tau$ changes how decisive the look-up is. As
-# $\tau \to 0$ the largest score wins everything — the softmax becomes an arg-max and attention
+# A **temperature** $\tau$ changes how decisive the look-up is. The code below divides the query
+# by $\tau$ before the look-up; `scaled_dot_product_attention` then divides each score by
+# $\sqrt{d_k}$ as always (here $d_k = 2$), so the weights are
+# $\operatorname{softmax}_j\bigl(q \cdot k_j / (\tau \sqrt{d_k})\bigr)$: every score is divided by
+# $\tau$ on top of the usual scaling. As $\tau \to 0$ the largest score wins everything — the softmax becomes an arg-max and attention
 # becomes a hard look-up of the best-matching key; as $\tau \to \infty$ the weights become
 # uniform and the output is the plain average of the values:
 
@@ -166,8 +178,9 @@ viz.attention.scaling_figure(dims, panels, logy=["variance of the scores"],
 #
 # ## The code that runs
 #
-# `ll.scaled_dot_product_attention_forward` is the formula above, plus the mask (next section)
-# and a softmax shifted by the row maximum so that `exp` never overflows:
+# `ll.scaled_dot_product_attention_forward` is the formula above, plus the mask and what a fully
+# masked row gets (next section) and a softmax shifted by the row maximum so that `exp` never
+# overflows:
 
 # %%
 viz.show_source(ll.scaled_dot_product_attention_forward)
@@ -240,17 +253,22 @@ print("positions 0-2 unchanged:", np.allclose(out[:3], out_changed[:3]),
 # should attend to the padding. `MultiheadAttention` takes a `key_padding_mask` of shape `(N, S)`,
 # `True` at the padded keys, and combines it with `attn_mask`.
 #
-# **A fully masked row is an error.** If a query may attend to no key at all — say, a padded
-# *query* position under a causal mask that also blocks the padding — its softmax has nothing to
-# normalise: $e^{-\infty} / \sum e^{-\infty} = 0/0$. PyTorch returns NaN there, which then spreads
-# through the rest of the network and the loss. `layers_lib` refuses such a mask instead:
+# **A fully masked row.** If a query may attend to no key at all — say, a padded *query*
+# position under a causal mask that also blocks the padding — its softmax has nothing to
+# normalise: $e^{-\infty} / \sum e^{-\infty} = 0/0$, and a plain softmax returns NaN. Like
+# PyTorch's `torch.nn.functional.scaled_dot_product_attention`, `ll.scaled_dot_product_attention`
+# gives such a query zero weights and a zero output instead, and passes no gradient back through
+# it. If a blocked row can only mean a bug in your masks, `fully_masked_rows="raise"` makes it an
+# error:
 
 # %%
 bad = np.array([[False, True, True],
                 [True, True, True],                 # query 1 may look at nothing
                 [False, False, True]])
+out_bad, w_bad = ll.scaled_dot_product_attention(X[:3], X[:3], X[:3], attn_mask=bad)
+print("weights:\n", w_bad.round(3), "\noutput of query 1:", out_bad[1].round(3))
 try:
-    ll.scaled_dot_product_attention(X[:3], X[:3], X[:3], attn_mask=bad)
+    ll.scaled_dot_product_attention(X[:3], X[:3], X[:3], attn_mask=bad, fully_masked_rows="raise")
 except ValueError as error:
     print("ValueError:", error)
 
@@ -509,15 +527,38 @@ viz.attention.retrieval_figure(look[:6], asked[:6], cell_labels=labels,
 X = rng.normal(size=(5, 8))
 allowed = ~ll.causal_mask(5)                        # "True = may attend", torch.nn.functional style
 for name, m in (("blocking mask (True = blocked)", ll.causal_mask(5)), ("inverted mask", allowed)):
-    try:
-        _, w = ll.scaled_dot_product_attention(X, X, X, attn_mask=m)
-        print(f"{name:<31} future weight {np.triu(w, 1).sum():.3f}, first query on itself {w[0, 0]:.3f}")
-    except ValueError as error:
-        print(f"{name:<31} ValueError: {str(error)[:60]}...")
+    _, w = ll.scaled_dot_product_attention(X, X, X, attn_mask=m)
+    print(f"{name:<31} future weight {np.triu(w, 1).sum():.3f}, first query on itself {w[0, 0]:.3f}, "
+          f"row sums {w.sum(axis=-1).round(3)}")
 
 # %% [markdown]
-# Here the inverted mask blocks every key of the last query, so `layers_lib` stops with an
-# error; PyTorch would have produced NaN in that row and silently wrong weights in the others.
+# The inverted mask also blocks every key of the last query. Without an error, it gets zero
+# weights and a zero output, as in PyTorch's `F.scaled_dot_product_attention`; its row sum, 0
+# instead of 1, gives it away. `MultiheadAttention` is louder: with its default `need_weights=True` a
+# fully masked query gets NaN, as in `torch.nn.MultiheadAttention`, and the backward pass carries
+# the NaN into the parameters' gradients. Here the second of two sequences is nothing but padding:
+
+# %%
+mha_pad = ll.MultiheadAttention(8, 2, rng=np.random.default_rng(0))
+x_pad = np.random.default_rng(1).normal(size=(2, 3, 8))
+padding = np.array([[False, False, True], [True, True, True]])    # sequence 1: only padding
+for need_weights in (True, False):
+    mha_pad.zero_grad()
+    out, _ = mha_pad(x_pad, x_pad, x_pad, key_padding_mask=padding, need_weights=need_weights)
+    mha_pad.backward(np.ones_like(out))
+    print(f"need_weights={need_weights!s:<5}  NaN in sequence 0, 1: {np.isnan(out).any(axis=(1, 2))}, "
+          f"NaN share of in_proj_weight.grad: {np.isnan(mha_pad.in_proj_weight.grad).mean():.0%}")
+print("need_weights=False: sequence 1's output rows equal out_proj.bias:",
+      np.array_equal(out[1], np.broadcast_to(mha_pad.out_proj.bias.data, out[1].shape)))
+
+# %% [markdown]
+# One padded sequence is enough to make the whole gradient of `in_proj_weight` NaN; an optimizer
+# step would copy the NaN into every one of those weights. With `need_weights=False` (where torch
+# calls `F.scaled_dot_product_attention`) the padded queries get a zero attention output — their
+# output rows are just `out_proj.bias` — and the gradients stay finite. The check that catches
+# the bug before it happens: no row of the combined mask may be all `True`,
+# `mask.all(axis=-1).any()` must be `False` (or pass `fully_masked_rows="raise"` to
+# `ll.scaled_dot_product_attention`).
 #
 # **2. The softmax over the wrong axis.** `softmax(scores, axis=0)` on an `(L, S)` score matrix
 # normalises each *column*: every key distributes one unit of weight over the queries. Shapes are
@@ -555,7 +596,7 @@ for N_, L_, S_, d_ in ((4, 4, 4, 4), (2, 3, 5, 4)):
 #
 # ## Exercises
 #
-# ```{exercise}
+# ```{exercise} Scaled dot-product attention — ★★☆ medium
 # :label: attention-ex1
 #
 # Write scaled dot-product attention, `attention(q, k, v)`, returning only the output
@@ -594,7 +635,7 @@ ex.check_attention(attention)
 # passes about 709.
 # ````
 #
-# ```{exercise}
+# ```{exercise} The shapes of multi-head attention — ★☆☆ easy
 # :label: attention-ex2
 #
 # Predict, then check with `ll.MultiheadAttention`: a layer `MultiheadAttention(64, 8)` gets a
@@ -619,7 +660,7 @@ ex.check_attention(attention)
 # ```
 # ````
 #
-# ```{exercise}
+# ```{exercise} Permutation equivariance — ★★☆ medium
 # :label: attention-ex3
 #
 # Show that self-attention without a mask is **permutation-equivariant**: if the positions of
@@ -650,7 +691,7 @@ ex.check_attention(attention)
 # for most permutations.
 # ````
 #
-# ```{exercise}
+# ```{exercise} Zero queries and huge queries — ★★☆ medium
 # :label: attention-ex4
 #
 # What does attention compute when every query is the zero vector? And when the queries are
@@ -689,7 +730,9 @@ ex.check_attention(attention)
 #   $\sqrt{d_k}$ keeps the softmax out of saturation, where its gradient vanishes.
 # * Boolean masks in `nn.MultiheadAttention` and `layers_lib` block where `True` (the opposite of
 #   `F.scaled_dot_product_attention`); causal masks hide the future, padding masks hide padding,
-#   and a query with no visible key is an error here (NaN in PyTorch).
+#   and a query with no visible key gets zero weights and a zero output (as in
+#   `F.scaled_dot_product_attention`), or NaN in `MultiheadAttention` with `need_weights=True`
+#   (as in `torch.nn.MultiheadAttention`).
 # * Multi-head attention projects with `in_proj_weight` $(3E, E)$, splits $E$ into $h$ heads of
 #   size $E/h$ with weights `(N, h, L, S)`, concatenates and projects with `out_proj`:
 #   $4E^2 + 4E$ parameters.

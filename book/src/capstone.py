@@ -6,10 +6,19 @@
 # it from scratch with `layers_lib`'s loss and optimizer, and look inside it.
 #
 # ```{admonition} What you will learn
-# * how the layers of the earlier chapters compose into a working classifier, and how the shape
-#   of the data changes at each step;
-# * what a full training loop does: forward, loss, backward, optimizer step, evaluation mode;
-# * how to look inside a trained network: its filters, its feature maps, its mistakes.
+# By the end of this chapter you can:
+# * assemble the layers of the earlier chapters into a working classifier, and predict the shape
+#   of the data after each layer;
+# * write a full training loop: forward, loss, backward, optimizer step, evaluation mode;
+# * inspect a trained network: its filters, its feature maps, its mistakes.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter puts together [the linear layer](linear.ipynb), [activations](activations.ipynb)
+# (ReLU and cross-entropy), [convolution](conv.ipynb), [pooling](pooling.ipynb),
+# [normalization](normalization.ipynb) and [dropout](dropout.ipynb). Reading it and doing the
+# exercises takes about 40 minutes.
 # ```
 #
 # The data are scikit-learn's bundled handwritten digits, a small cousin of MNIST
@@ -70,7 +79,9 @@ viz.show_images(x_train[:16, 0], labels=[str(t) for t in y_train[:16]], ncols=8,
 #
 # Two convolution blocks, each `Conv2d → ReLU → MaxPool2d → BatchNorm2d`, then dropout, flatten and
 # a dense layer to the ten class scores. Padding 1 with 3×3 kernels keeps the size, pooling
-# halves it: $8 \to 4 \to 2$.
+# halves it: $8 \to 4 \to 2$. The normalization chapter placed BatchNorm between a layer and its
+# ReLU, and dropped that layer's bias; here it comes after the ReLU and the pooling, and the
+# convolutions keep their bias. We come back to this choice after training.
 
 # %% tags=["capstone-model"]
 def build_model(rng):
@@ -102,7 +113,41 @@ print(model.summary((64, 1, 8, 8)))
 # The loop is the one every framework runs: shuffle, and for each mini-batch run the forward
 # pass, the loss, the backward pass and an optimizer step. `CrossEntropyLoss` takes the raw
 # scores (logits); `Adam` {footcite}`kingma2015adam` updates every parameter from its
-# accumulated gradient.
+# accumulated gradient. The loop also measures the accuracy; before you read it, write that
+# measure yourself.
+#
+# ```{exercise} Accuracy — ★☆☆ easy
+# :label: capstone-ex0
+# The training loop measures accuracy as the fraction of examples whose highest score is the true
+# class. Write that function yourself and let the checker run it on hidden cases.
+# ```
+
+# %%
+from layers_lib.exercises import capstone as ex
+
+
+def accuracy(logits, labels):
+    """logits: (N, C) class scores; labels: (N,) integers. Return the fraction correct."""
+    # your code here
+    return None
+
+
+ex.check_accuracy(accuracy)
+
+# %% [markdown]
+# ````{solution} capstone-ex0
+# :class: dropdown
+# The class scores of one example are a row, so the prediction is the arg-max along axis 1;
+# the mean of the boolean "prediction equals label" array is the fraction correct:
+#
+# ```python
+# def accuracy(logits, labels):
+#     return float(np.mean(logits.argmax(axis=1) == labels))
+# ```
+# ````
+
+#
+# Here is the loop:
 
 # %%
 def evaluate(model, x, y, batch_size=512):
@@ -152,6 +197,45 @@ assert test_accuracy >= 0.97 and seconds < 60, "the capstone must reach 97 % in 
 viz.training.plot_history(history, title="Training the digits CNN");
 
 # %% [markdown]
+# ### Why BatchNorm after the pooling?
+#
+# The normalization chapter followed Ioffe and Szegedy {footcite}`ioffe2015batch`: a layer
+# without bias, then BatchNorm, then the ReLU — the bias would be cancelled by the mean that
+# BatchNorm subtracts. This network uses the other common placement, `Conv2d → ReLU → MaxPool2d →
+# BatchNorm2d`, for three reasons:
+#
+# * BatchNorm then standardises exactly what the next layer reads: the pooled, non-negative maps
+#   that enter the second convolution and the dense head.
+# * It works on the pooled maps, a quarter of the positions of the convolution's output, so it
+#   costs less.
+# * A ReLU now sits between each convolution and its BatchNorm, so the convolution's bias is
+#   *not* cancelled — it moves the point where the ReLU cuts off — and the convolutions keep
+#   `bias=True`.
+#
+# Both placements are in use, and on this task both train well. The normalization chapter's
+# order, `Conv2d(bias=False) → BatchNorm2d → ReLU → MaxPool2d`, with everything else the same:
+
+# %%
+def build_model_bn_first(rng):
+    return ll.Sequential(
+        ll.Conv2d(1, 16, kernel_size=3, padding=1, bias=False, rng=rng), ll.BatchNorm2d(16), ll.ReLU(),
+        ll.MaxPool2d(2),
+        ll.Conv2d(16, 32, kernel_size=3, padding=1, bias=False, rng=rng), ll.BatchNorm2d(32), ll.ReLU(),
+        ll.MaxPool2d(2),
+        ll.Dropout(p=0.25, rng=rng), ll.Flatten(), ll.Linear(32 * 2 * 2, 10, rng=rng),
+    )
+
+
+history_bn_first = train(build_model_bn_first(np.random.default_rng(0)))
+for name, h in (("Conv → ReLU → Pool → BN (above)", history), ("Conv → BN → ReLU → Pool", history_bn_first)):
+    print(f"{name:<32} train loss after epoch 1 {h['train loss'][0]:.3f}, "
+          f"final test accuracy {100 * h['test accuracy'][-1]:.1f} %")
+
+# %% [markdown]
+# Here the order of this chapter learned faster in the first epoch and ended 0.3 points higher —
+# one run each, and one test digit out of 360. Choose the placement by what you want normalised;
+# if BatchNorm directly follows a layer, give that layer `bias=False`.
+#
 # ## Looking inside
 #
 # ### The learned filters
@@ -202,37 +286,9 @@ viz.show_images(x_test[wrong, 0], labels=[f"true {y_test[i]}, said {predictions[
 #
 # ## Exercises
 #
-# ```{exercise}
-# :label: capstone-ex0
-# The training loop measures accuracy as the fraction of examples whose highest score is the true
-# class. Write that function yourself and let the checker run it on hidden cases.
-# ```
-
-# %%
-from layers_lib.exercises import capstone as ex
-
-
-def accuracy(logits, labels):
-    """logits: (N, C) class scores; labels: (N,) integers. Return the fraction correct."""
-    # your code here
-    return None
-
-
-ex.check_accuracy(accuracy)
-
-# %% [markdown]
-# ````{solution} capstone-ex0
-# :class: dropdown
-# The class scores of one example are a row, so the prediction is the arg-max along axis 1;
-# the mean of the boolean "prediction equals label" array is the fraction correct:
+# The first exercise of this chapter came with the training loop above; the others follow.
 #
-# ```python
-# def accuracy(logits, labels):
-#     return float(np.mean(logits.argmax(axis=1) == labels))
-# ```
-# ````
-#
-# ```{exercise}
+# ```{exercise} Without batch normalization — ★★☆ medium
 # :label: capstone-ex1
 # Remove both `BatchNorm2d` layers and train again with the same settings. What happens to the
 # speed of training and to the final test accuracy?
@@ -240,13 +296,25 @@ ex.check_accuracy(accuracy)
 #
 # ```{solution} capstone-ex1
 # :class: dropdown
-# Without batch normalization the loss falls more slowly in the first epochs (the network is
-# more sensitive to the learning rate), and with the same budget the final accuracy is usually a
-# little lower. With a smaller learning rate or more epochs it catches up: on a network this
-# small, BatchNorm mostly speeds up and stabilises training.
+# A cell of the notebook after this solution (not shown on the website) trains the network
+# without its `BatchNorm2d` layers, from the same initial weights and with the same settings; the
+# numbers here are its output. Without batch
+# normalization the loss falls much more slowly at first: averaged over the first epoch it is
+# 2.17 against 0.79 with BatchNorm, after three epochs 0.55 against 0.06. With the full budget
+# the network catches up almost completely: 98.1 % test accuracy against 98.6 % — one run each,
+# so read it as "about the same". On a network this small, BatchNorm mostly speeds training up.
 # ```
-#
-# ```{exercise}
+
+# %% tags=["remove-cell"]
+# the numbers quoted in the solution of "Without batch normalization" (not shown on the website)
+no_bn = ll.Sequential(*[m for m in build_model(np.random.default_rng(0)) if not isinstance(m, ll.BatchNorm2d)])
+history_no_bn = train(no_bn)
+for name, h in (("with BatchNorm (the run above)", history), ("without BatchNorm", history_no_bn)):
+    print(f"{name:<31} train loss, epoch 1: {h['train loss'][0]:.3f}, epoch 3: {h['train loss'][2]:.3f}; "
+          f"final test accuracy {100 * h['test accuracy'][-1]:.1f} %")
+
+# %% [markdown]
+# ```{exercise} Predict the shapes — ★☆☆ easy
 # :label: capstone-ex2
 # Without running any code, predict the shape after each layer for an input of shape
 # `(5, 1, 8, 8)`. Then check with `model.summary((5, 1, 8, 8))`.
@@ -258,7 +326,7 @@ ex.check_accuracy(accuracy)
 # `(5,32,2,2)` → BN, dropout, same → flatten `(5,128)` → `(5,10)`.
 # ```
 #
-# ```{exercise}
+# ```{exercise} A global-average-pooling head — ★★☆ medium
 # :label: capstone-ex3
 # Replace `Flatten → Linear(128, 10)` by `AdaptiveAvgPool2d(1) → Flatten → Linear(32, 10)` (global
 # average pooling). How many parameters does the head lose, and what happens to the accuracy?
@@ -266,11 +334,24 @@ ex.check_accuracy(accuracy)
 #
 # ```{solution} capstone-ex3
 # :class: dropdown
-# The head shrinks from $128 \cdot 10 + 10 = 1290$ to $32 \cdot 10 + 10 = 330$ parameters. On 2×2
-# maps global pooling throws away where in the image a feature was found, so accuracy typically
-# drops a little; on larger inputs the saving in parameters matters much more.
+# The head shrinks from $128 \cdot 10 + 10 = 1290$ to $32 \cdot 10 + 10 = 330$ parameters. The
+# notebook trains that network with the same settings in a cell after this solution (not shown
+# on the website): it reaches 98.1 % test accuracy
+# against 98.6 % (one run each). On 2×2 maps global pooling throws away where in the image a
+# feature was found, and that costs a little here; on larger inputs the saving in parameters
+# matters much more.
 # ```
-#
+
+# %% tags=["remove-cell"]
+# the numbers quoted in the solution of "A global-average-pooling head" (not shown on the website)
+gap_rng = np.random.default_rng(0)
+body = list(build_model(gap_rng))[:-2]                      # everything before Flatten → Linear
+gap_model = ll.Sequential(*body, ll.AdaptiveAvgPool2d(1), ll.Flatten(), ll.Linear(32, 10, rng=gap_rng))
+history_gap = train(gap_model)
+print(f"head parameters: {model[-1].num_parameters()} -> {gap_model[-1].num_parameters()}")
+print(f"final test accuracy: {100 * history['test accuracy'][-1]:.1f} % -> {100 * history_gap['test accuracy'][-1]:.1f} %")
+
+# %% [markdown]
 # ## Summary
 #
 # * A CNN is the layers of this course composed with `Sequential`; `summary` follows the shapes.

@@ -9,14 +9,25 @@
 # worked out in LeNet {footcite}`lecun1998gradient`, is the core of every convolutional network.
 #
 # ```{admonition} What you will learn
-# * what the layer computes (a *cross-correlation*), and why deep learning calls it a convolution;
-# * how channels and filters fit together, and how many parameters a layer has;
-# * the output-size formula with stride, padding and dilation — floor included — and `'same'`
-#   padding, with an explorer to try every setting;
-# * why convolutions need so few parameters (sparse connections, shared weights);
-# * classic edge detectors on a real photograph, 1×1, grouped and depthwise convolutions, and how
-#   the receptive field grows through a stack of layers;
-# * the backward pass, derived and checked, and the transposed convolution that it defines.
+# By the end of this chapter you can:
+# * compute the layer's output at one position by hand (a *cross-correlation*), and explain why
+#   deep learning calls it a convolution;
+# * give the shape of a layer's filters from its input and output channels, and count its
+#   parameters;
+# * predict the output size for any stride, padding and dilation with the output-size formula —
+#   floor included — and `'same'` padding, then check your prediction in the explorer;
+# * explain why convolutions need so few parameters (sparse connections, shared weights);
+# * apply classic edge detectors to a real photograph, use 1×1, grouped and depthwise
+#   convolutions, and compute how the receptive field grows through a stack of layers;
+# * derive and check the backward pass, and build the transposed convolution that it defines.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter uses [the linear layer](linear.ipynb) (a dense layer's parameter count and its
+# backward pass) and the `(N, C, H, W)` layout of [the introduction](intro.ipynb); its small
+# networks use ReLU from [activations](activations.ipynb). Reading it and doing the exercises
+# takes about 70 minutes.
 # ```
 
 # %% [markdown]
@@ -484,13 +495,14 @@ print("dx == full convolution of delta with the flipped kernel:", ll.rel_error(d
 print("dW == correlation of x with delta:                     ", ll.rel_error(dw, dw_corr) < 1e-12)
 
 # %% [markdown]
-# And the whole layer — stride, padding and dilation included — against central differences
-# (see the appendix on checking gradients):
+# And the whole layer — stride, padding and dilation included — against central differences, with
+# the course's rule from the appendix on checking gradients (a relative error below $10^{-6}$
+# passes):
 
 # %%
 layer = ll.Conv2d(2, 3, kernel_size=3, stride=2, padding=1, dilation=2, rng=rng)
 for name, err in ll.check_gradients(layer, rng.normal(size=(2, 2, 7, 6))).items():
-    print(f"{name:>6}: relative error below 1e-7? {err < 1e-7}")
+    print(f"{name:>6}: relative error {err:.1e}, below 1e-6: {err < 1e-6}")
 
 # %% [markdown]
 # ## Transposed convolution: going back up
@@ -610,10 +622,10 @@ print("with np.asarray:", np.round(fixed, 1).tolist(), "matches:", np.allclose(f
 # %% [markdown]
 # ## Exercises
 #
-# ```{exercise}
+# ```{exercise} Predict, then move the slider — ★☆☆ easy
 # :label: conv-ex-predict
 #
-# **Predict, then move the slider.** For a 7×7 input, predict the output size and the rows that no
+# For a 7×7 input, predict the output size and the rows that no
 # window reads for (a) kernel 4, stride 3, padding 2 and (b) kernel 2, stride 3, padding 0. Only
 # then set the first explorer to each setting and compare.
 # ```
@@ -630,10 +642,10 @@ print("with np.asarray:", np.round(fixed, 1).tolist(), "matches:", np.allclose(f
 # floor. Three of the seven rows never influence the output.
 # ```
 #
-# ```{exercise}
+# ```{exercise} Write the output-size formula — ★☆☆ easy
 # :label: conv-ex-size
 #
-# **Write the output-size formula.** Complete `output_size(h, w, kernel_size, stride, padding,
+# Complete `output_size(h, w, kernel_size, stride, padding,
 # dilation)` so that it returns `(h_out, w_out)` for a `Conv2d` with these (integer) settings. The
 # checker runs hidden cases and names the usual mistakes.
 # ```
@@ -665,10 +677,10 @@ ex.check_output_size(output_size)
 # `ex.check_output_size(output_size)` then reports that all hidden cases pass.
 # ````
 #
-# ```{exercise}
+# ```{exercise} Count ResNet's first layer — ★★☆ medium
 # :label: conv-ex-params
 #
-# **Count.** The first layer of ResNet is `Conv2d(3, 64, kernel_size=7, stride=2, padding=3)` on
+# The first layer of ResNet is `Conv2d(3, 64, kernel_size=7, stride=2, padding=3)` on
 # 224×224 colour images. (a) What is its output shape for a batch of 32? (b) How many parameters
 # does it have? (c) How many would a dense layer with the same input and output sizes have?
 # (d) How many would a depthwise separable replacement
@@ -693,10 +705,10 @@ ex.check_output_size(output_size)
 # ```
 # ````
 #
-# ```{exercise}
+# ```{exercise} Receptive fields — ★★☆ medium
 # :label: conv-ex-rf
 #
-# **Receptive fields.** (a) How many stacked 3×3, stride-1 convolutions does a unit need to see a
+# (a) How many stacked 3×3, stride-1 convolutions does a unit need to see a
 # 15×15 patch? (b) With dilations 1, 2, 4? (c) Compare the weights per pair of channels of (a) with
 # one 15×15 layer. Check with `viz.conv.receptive_field`.
 # ```
@@ -713,10 +725,10 @@ ex.check_output_size(output_size)
 # ```
 # ````
 #
-# ```{exercise}
+# ```{exercise} A convolution is a matrix — ★★★ harder
 # :label: conv-ex-matrix
 #
-# **A convolution is a matrix.** A convolution is linear in its input, so for a 4×4 input and a
+# A convolution is linear in its input, so for a 4×4 input and a
 # 3×3 kernel (no padding) there is a $4 \times 16$ matrix $C$ with
 # `y.ravel() == C @ x.ravel()`. Build $C$ (column $m$ is the output for the $m$-th unit input
 # image), then show that `C.T @ delta.ravel()` equals `Conv2d.backward(delta)`. This is where the

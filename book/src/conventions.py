@@ -5,6 +5,24 @@
 # wrong, but mixing them produces bugs that run without an error. This page lists the choices
 # that differ, says which one this course (and PyTorch) uses, and shows each difference with a
 # few lines of code you can run.
+#
+# ```{admonition} What you will learn
+# By the end of this appendix you can:
+# * convert BatchNorm's `momentum`, dropout's `p` and its scaling, dilation, the image and
+#   sequence layouts, the dense-layer weight and attention masks between this course (PyTorch's
+#   conventions) and other libraries and notes;
+# * tell which convention a formula or a piece of code follows, and check a conversion with a
+#   few lines of `layers_lib`.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This is a reference page; each row belongs to a chapter and is easiest to read after it:
+# [the linear layer](../linear.ipynb), [convolution](../conv.ipynb),
+# [normalization](../normalization.ipynb), [dropout](../dropout.ipynb),
+# [recurrent layers](../rnn.ipynb) and [attention](../attention.ipynb). Reading it takes about 10
+# minutes.
+# ```
 
 # %% tags=["remove-cell"]
 # Colab, or wherever layers_lib is missing: install the course's library from its repository
@@ -35,7 +53,7 @@ rng = viz.setup(seed=0)
 # %% [markdown]
 # | Topic | This course (PyTorch) | The other convention | Where you meet it |
 # |---|---|---|---|
-# | BatchNorm `momentum` | $m = 0.1$ weights the **new** batch: $r \leftarrow (1-m)\,r + m\,\mu_B$ | $m = 0.9$ weights the **old** statistics: $r \leftarrow m\,r + (1-m)\,\mu_B$ | Keras, cs231n assignments |
+# | BatchNorm `momentum` | $\alpha = 0.1$ weights the **new** batch: $r \leftarrow (1-\alpha)\,r + \alpha\,\mu_B$ | $k = 0.9$ weights the **old** statistics: $r \leftarrow k\,r + (1-k)\,\mu_B$; the same rule with $k = 1 - \alpha$ | Keras, cs231n assignments |
 # | Dropout `p` | probability of **dropping** a unit | probability of **keeping** it (`keep_prob`) | TensorFlow 1, cs231n |
 # | Dropout scaling | **inverted**: multiply kept units by $1/(1-p)$ in training, identity at test | scale activations by $1-p$ at **test** time | the original paper, many notes |
 # | Dilation | `1` means no gaps (a dense kernel) | `0` means no gaps | numpy-ml |
@@ -48,20 +66,21 @@ rng = viz.setup(seed=0)
 # %% [markdown]
 # ## BatchNorm momentum
 #
-# PyTorch updates the running mean with the *new* batch's weight `momentum`. A library whose
+# PyTorch updates the running mean giving the *new* batch the weight `momentum` $= \alpha$. A library whose
 # `momentum` is the weight of the *old* value gives the same numbers when its momentum is
-# $1 - m$:
+# $k = 1 - \alpha$. (The letters are those of the normalization chapter, where $m$ is the number
+# of values in a channel.)
 
 # %%
 bn = ll.BatchNorm1d(3, momentum=0.1)
 batch = rng.normal(loc=5.0, size=(8, 3))
 bn(batch)
-pytorch_style = 0.9 * np.zeros(3) + 0.1 * batch.mean(axis=0)   # momentum 0.1 weights the batch
-keras_style_momentum = 0.9
-keras_style = keras_style_momentum * np.zeros(3) + (1 - keras_style_momentum) * batch.mean(axis=0)
-print("layers_lib running_mean:", np.round(bn.running_mean, 4))
-print("PyTorch rule (m = 0.1):  ", np.round(pytorch_style, 4))
-print("Keras rule (m = 0.9):    ", np.round(keras_style, 4))
+alpha, k = 0.1, 0.9                                   # PyTorch's momentum and Keras's
+pytorch_style = (1 - alpha) * np.zeros(3) + alpha * batch.mean(axis=0)   # alpha weights the NEW batch
+keras_style = k * np.zeros(3) + (1 - k) * batch.mean(axis=0)             # k weights the OLD value
+print("layers_lib running_mean:  ", np.round(bn.running_mean, 4))
+print("PyTorch rule (alpha = 0.1):", np.round(pytorch_style, 4))
+print("Keras rule (k = 0.9):      ", np.round(keras_style, 4))
 
 # %% [markdown]
 # ## Dropout `p` and where the scaling happens

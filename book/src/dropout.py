@@ -9,14 +9,26 @@
 # test time nothing is dropped.
 #
 # ```{admonition} What you will learn
-# * what a dropout mask is, and what `p` means in PyTorch (the probability of **dropping**) and
+# By the end of this chapter you can:
+# * apply a dropout mask, and read `p` correctly in PyTorch (the probability of **dropping**) and
 #   elsewhere (the probability of keeping);
-# * **inverted dropout** — scaling by $1/(1-p)$ during training — and the older scheme that
-#   scales at test time; why both give the same expected activation, and why libraries chose
-#   the first;
-# * training versus evaluation mode, and a bug in widely copied notes that hides at $p = 0.5$;
-# * dropout against overfitting, measured on a small training set;
-# * `Dropout2d`, which drops whole feature maps, and why convolutional layers need it.
+# * implement **inverted dropout** — scaling by $1/(1-p)$ during training — and the older scheme
+#   that scales at test time; show that both give the same expected activation, and explain why
+#   libraries chose the first;
+# * switch between training and evaluation mode, and find a bug in widely copied notes that hides
+#   at $p = 0.5$;
+# * measure what dropout does against overfitting on a small training set;
+# * implement `Dropout2d`, which drops whole feature maps, and explain why convolutional layers
+#   need it.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter uses [the linear layer](linear.ipynb), [activations](activations.ipynb) (ReLU,
+# softmax and cross-entropy, to train a classifier) and the feature maps of
+# [convolution](conv.ipynb); an exercise compares dropout with
+# [batch normalization](normalization.ipynb). Reading it and doing the exercises takes about 50
+# minutes.
 # ```
 
 # %% [markdown]
@@ -470,9 +482,35 @@ for layer in (ll.Dropout(0.5, rng=np.random.default_rng(7)),
     print(f"{type(layer).__name__:<17} relative error {ll.rel_error(layer.backward(dy), expected):.1e}")
 
 # %% [markdown]
+# **4. A mask that ignores the rate.** The dropout code of the same notes comes, like their
+# explanation, from section 4.4.3 of Chollet's *Deep Learning with Python*
+# {footcite}`chollet2017deep`, which also gives the usual range of rates, 0.2 to 0.5. The code,
+# written there for a rate of 0.5, draws its mask with
+# `layer_output *= np.random.randint(0, high=2, size=layer_output.shape)`: zeros and ones with
+# probability ½ each, and then divides by 0.5. Copy it into a layer with any other rate and the
+# layer still drops half of its units. The expected activation stays right — the mask's
+# ½ and the factor 2 cancel — so the check of bug 1 passes; the check that catches it is the
+# fraction of zeros, which must be $p$:
+
+# %%
+def notes_dropout(x, p, rng):
+    """The notes' inverted dropout; the rate p is accepted and ignored (the bug)."""
+    mask = rng.integers(0, 2, size=x.shape)       # the notes: np.random.randint(0, high=2, size=...)
+    return x * mask / 0.5
+
+
+x = np.ones((1000, 100))
+print(f"{'':<26}{'p = 0.2':>9}{'p = 0.5':>9}{'p = 0.8':>9}")
+for name, drop in (("notes' randint mask", lambda x, p: notes_dropout(x, p, np.random.default_rng(8))),
+                   ("ll.Dropout", lambda x, p: ll.Dropout(p, rng=np.random.default_rng(8))(x))):
+    outputs = [drop(x, p) for p in (0.2, 0.5, 0.8)]
+    print(f"{name + ': zeros':<26}" + "".join(f"{np.mean(out == 0):>9.3f}" for out in outputs))
+    print(f"{name + ': mean':<26}" + "".join(f"{out.mean():>9.3f}" for out in outputs))
+
+# %% [markdown]
 # ## Exercises
 #
-# ```{exercise}
+# ```{exercise} Inverted dropout — ★☆☆ easy
 # :label: dropout-ex1
 #
 # Write inverted dropout: `dropout_forward(x, p, training, rng)` returns `x` unchanged when
@@ -510,7 +548,7 @@ ex.check_dropout_forward(dropout_forward)
 # only when $p = 0.5$); and `return x * (1 - p)` in evaluation mode corrects twice.
 # ````
 #
-# ```{exercise}
+# ```{exercise} Channel dropout — ★★☆ medium
 # :label: dropout-ex2
 #
 # Write channel dropout for feature maps: `dropout2d_forward(x, p, training, rng)` with `x` of
@@ -545,7 +583,7 @@ ex.check_dropout2d_forward(dropout2d_forward)
 # of shape `(N, 1, 1, 1)` would drop whole examples.
 # ````
 #
-# ```{exercise}
+# ```{exercise} Can BatchNorm replace dropout? — ★★★ harder
 # :label: dropout-ex3
 #
 # Ioffe and Szegedy reported that batch normalization let them remove dropout from their
@@ -593,7 +631,7 @@ ex.check_dropout2d_forward(dropout2d_forward)
 # transformers, whose LayerNorm has no batch noise at all, dropout is still used.
 # ````
 #
-# ```{exercise}
+# ```{exercise} The variance of dropout — ★★☆ medium
 # :label: dropout-ex4
 #
 # (a) Show that an inverted-dropout output has variance $\frac{p}{1-p}x^2$ and check it by Monte

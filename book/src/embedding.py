@@ -8,15 +8,23 @@
 # the rows so that symbols which play similar roles end up with similar vectors.
 #
 # ```{admonition} What you will learn
-# * an embedding as a **lookup table**, and why that equals multiplying a one-hot vector by a
-#   weight matrix — and why nobody computes it that way;
-# * the shapes: ids of any shape `(N, T)` become vectors `(N, T, D)`;
-# * the **sparse gradient**: only the rows that were looked up change, and an id used three
-#   times gets three contributions;
-# * `padding_idx`: a row that stays zero and never learns;
-# * embeddings learned from context on a tiny language, and how words of one class gather
+# By the end of this chapter you can:
+# * compute an embedding as a **lookup table**, show that it equals multiplying a one-hot vector
+#   by a weight matrix, and explain why nobody computes it that way;
+# * predict the output shape: ids of any shape `(N, T)` become vectors `(N, T, D)`;
+# * compute the **sparse gradient**: only the rows that were looked up change, and an id used
+#   three times gets three contributions;
+# * use `padding_idx`, a row that stays zero and never learns;
+# * train embeddings from context on a tiny language, and explain why words of one class gather
 #   together (the idea behind word2vec);
-# * three bugs: float ids, out-of-range ids, and an update that silently drops repeated ids.
+# * catch three bugs: float ids, out-of-range ids, and an update that silently drops repeated ids.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter uses [the linear layer](linear.ipynb) (`x @ W.T` and its weight gradient) and the
+# softmax and cross-entropy of [activations](activations.ipynb), which train the word vectors.
+# Reading it and doing the exercises takes about 45 minutes.
 # ```
 
 # %% [markdown]
@@ -432,7 +440,7 @@ for name, dW in (("fancy-index +=", naive), ("np.add.at", accumulated)):
 # %% [markdown]
 # ## Exercises
 #
-# ```{exercise}
+# ```{exercise} The backward pass — ★★☆ medium
 # :label: embedding-ex1
 #
 # Write the backward pass of an embedding: `embedding_backward(dy, ids, num_embeddings,
@@ -473,7 +481,7 @@ ex.check_embedding_backward(embedding_backward)
 # builds a matrix with one row per token and one column per word.
 # ````
 #
-# ```{exercise}
+# ```{exercise} Predict the shapes — ★☆☆ easy
 # :label: embedding-ex2
 #
 # Predict, then check: a batch of 4 sentences of 7 tokens goes through
@@ -507,7 +515,7 @@ ex.check_embedding_output_shape(output_shape)
 # exactly zero.
 # ````
 #
-# ```{exercise}
+# ```{exercise} An embedding is a linear layer — ★★☆ medium
 # :label: embedding-ex3
 #
 # An embedding is a linear layer on one-hot inputs. Build `lin = ll.Linear(6, 3, bias=False)`
@@ -539,7 +547,7 @@ ex.check_embedding_output_shape(output_shape)
 # that needs 12 copies.
 # ````
 #
-# ```{exercise}
+# ```{exercise} How many dimensions? — ★★★ harder
 # :label: embedding-ex4
 #
 # The skip-gram model above came close to the lowest possible loss with only **two** numbers per

@@ -7,9 +7,21 @@
 # when it should fail, or fail when the code is right.
 #
 # ```{admonition} What you will learn
-# * how central differences estimate a gradient, and why they beat one-sided differences;
-# * how to measure agreement with the *relative* error, and what numbers to expect;
-# * three traps: kinks, ties, and all-ones upstream gradients.
+# By the end of this appendix you can:
+# * estimate a gradient with central differences, and explain why they beat one-sided
+#   differences;
+# * measure agreement with the *relative* error, choose the step size $h$, and say which errors
+#   mean right, suspicious and wrong;
+# * recognise three traps — kinks, ties, and all-ones upstream gradients — and build a check
+#   that avoids each.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This appendix uses the backward pass of [the linear layer](../linear.ipynb). Its traps use ReLU
+# ([activations](../activations.ipynb)), max pooling ([pooling](../pooling.ipynb)) and batch
+# normalization ([normalization](../normalization.ipynb)), but can be read before those
+# chapters. Reading it takes about 15 minutes.
 # ```
 
 # %% tags=["remove-cell"]
@@ -61,9 +73,10 @@ viz.show_source(ll.numerical_gradient)
 # ## Relative error
 #
 # Absolute differences depend on the scale of the gradient, so we compare with the relative
-# error $\max_i |a_i - n_i| / \max(|a_i| + |n_i|, 10^{-8})$. As a rule of thumb in float64:
-# below $10^{-7}$ the backward pass is right; around $10^{-4}$ look closer (a kink?); above
-# $10^{-2}$ it is wrong. `ll.check_gradients` checks the input and every parameter:
+# error $\max_i |a_i - n_i| / \max(|a_i| + |n_i|, 10^{-8})$ of the analytic gradient $a$ and the
+# numerical one $n$: the worst single entry, each measured against its own size. In float64 a
+# correct backward pass gives about $10^{-8}$ or less, a wrong one $10^{-2}$ or more; the rule
+# for what passes comes below. `ll.check_gradients` checks the input and every parameter:
 
 # %%
 layer = ll.Linear(5, 3, rng=rng)
@@ -92,6 +105,55 @@ class BrokenLinear(ll.Linear):
 broken = BrokenLinear(5, 3, rng=np.random.default_rng(0))
 for name, err in ll.check_gradients(broken, x).items():
     print(f"{name:>6}: {err:.1e}")
+
+# %% [markdown]
+# ## Tiny gradients, and the scaled error
+#
+# The elementwise relative error has one weak spot: entries whose true gradient is nearly zero.
+# Central differences have an *absolute* error — rounding in $L(x \pm h e_i)$, about
+# $\varepsilon_\text{mach} |L| / h$ — that does not shrink with the entry. On an entry of
+# $10^{-8}$ that noise is a relative error of a percent, although the backward pass is right.
+# Such entries are common: saturated sigmoid and tanh units ($\sigma'(15) \approx 3 \times
+# 10^{-7}$), a peaked softmax, recurrent weights far from the loss, the first layers of a deep
+# stack. For them `layers_lib` has a second measure, `ll.scaled_error`: the largest difference
+# measured against the **largest entry of the whole gradient**, $\max_i |a_i - n_i| / \max_i
+# |n_i|$:
+
+# %%
+viz.show_source(ll.scaled_error)
+
+# %% [markdown]
+# A correct sigmoid layer with four saturated inputs fails the relative error and passes the
+# scaled one; on inputs without saturated units it passes both:
+
+# %%
+sigmoid = ll.Sigmoid()
+x_sat = rng.normal(size=(3, 4))
+x_sat[0] = [14.0, -15.0, 16.0, -17.0]                 # four saturated units: sigma' below 1e-6
+for name, inputs in (("saturated inputs", x_sat), ("inputs ~ N(0, 1)", rng.normal(size=(3, 4)))):
+    rel = ll.check_gradients(sigmoid, inputs)["input"]
+    scaled = ll.check_gradients(sigmoid, inputs, error=ll.scaled_error)["input"]
+    print(f"{name:<17} rel_error {rel:.1e}   scaled_error {scaled:.1e}")
+
+# %% [markdown]
+# The scaled error has its own blind spot: an error confined to the tiny entries barely moves it.
+# So it is the second measure, not the first.
+#
+# ```{admonition} The rule used in every chapter
+# :class: important
+# In float64, with $h = 10^{-6}$, continuous random inputs and random upstream gradients:
+#
+# 1. A gradient **passes** when its `rel_error` is below $10^{-6}$. Correct layers usually give
+#    $10^{-8}$ to $10^{-10}$.
+# 2. If it is above $10^{-6}$ and the gradient has entries many orders of magnitude below its
+#    largest (saturated units, states far from the loss), the `scaled_error` decides, against the
+#    **same** $10^{-6}$: below it, the backward pass is right wherever the gradient is not tiny.
+#    Check the tiny entries again on inputs where they are not tiny.
+# 3. Anything else is a bug to find. Around $10^{-2}$ and above it is almost always a wrong
+#    formula; in between, suspect a kink or a tie first (the traps below).
+#
+# Every gradient check in the chapters applies this rule.
+# ```
 
 # %% [markdown]
 # ## How the step size matters
@@ -193,6 +255,8 @@ print(f"dy = random: input error {ll.check_gradients(buggy, x)['input']:.1e}")
 # ## Summary
 #
 # * Central differences estimate a gradient with $O(h^2)$ error; use $h \approx 10^{-6}$ in float64.
-# * Compare with the relative error; expect $10^{-8}$ or so for a correct layer.
+# * Compare with the relative error: below $10^{-6}$ passes, and a correct layer usually gives
+#   $10^{-8}$ or less. Where true gradient entries are nearly zero, the scaled error (against the
+#   gradient's largest entry) decides, against the same $10^{-6}$.
 # * Use continuous random inputs (kinks, ties) and random upstream gradients (never all ones).
 # * `ll.check_gradients(layer, x)` checks the input and every parameter of a layer at once.

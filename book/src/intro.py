@@ -13,11 +13,21 @@
 # every argument does, because you will have implemented it.
 #
 # ```{admonition} What you will learn in this chapter
-# * what *input*, *hidden* and *output* layers are, and what a layer's **parameters** (weights and
-#   biases) are;
-# * how to follow the **shape** of the data through a network, layer by layer;
-# * the conventions used everywhere in the course;
-# * how to use this book: on the website, on Binder, and with its interactive figures.
+# By the end of it you can:
+# * name the *input*, *hidden* and *output* layers of a network, and list a layer's
+#   **parameters** (weights and biases) with their shapes;
+# * predict the **shape** of the data after each layer of a small network, and check your
+#   prediction with `Sequential.summary`;
+# * state the conventions used everywhere in the course: channels first, batch first, PyTorch's
+#   weight layout, BatchNorm's `momentum` and dropout's `p`;
+# * use this book on the website, on Binder or Colab, with its interactive figures, and pick
+#   exercises by their difficulty: ★☆☆ easy, ★★☆ medium, ★★★ harder.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# No earlier chapter is needed. You need some Python, NumPy arrays (`shape`, `@`) and the idea of
+# a derivative. Reading this chapter takes about 15 minutes.
 # ```
 
 # %% [markdown]

@@ -7,14 +7,23 @@
 # attention. Every one of its outputs is a weighted sum of **all** of its inputs, plus a bias.
 #
 # ```{admonition} What you will learn
-# * what `y = x Wᵀ + b` computes, with the shapes `x (N, in)`, `W (out, in)`, `b (out,)`, and why
-#   the weight matrix is stored as `(out, in)`;
-# * how to translate between `x Wᵀ + b` (PyTorch, this course), `W x + b` (maths texts) and
+# By the end of this chapter you can:
+# * compute `y = x Wᵀ + b` with the shapes `x (N, in)`, `W (out, in)`, `b (out,)`, and explain
+#   why the weight matrix is stored as `(out, in)`;
+# * translate between `x Wᵀ + b` (PyTorch, this course), `W x + b` (maths texts) and
 #   `x @ kernel` (Keras) without getting a transpose wrong;
-# * the backward pass, `dx = dy W`, `dW = dyᵀ x`, `db = Σ dy`, derived and then checked numerically;
-# * a linear layer as a map of the plane, and what a zero determinant destroys;
-# * why two linear layers in a row are no better than one;
-# * how many parameters a dense layer has, and why a convolution needs so few.
+# * derive the backward pass, `dx = dy W`, `dW = dyᵀ x`, `db = Σ dy`, and check it numerically;
+# * draw a linear layer as a map of the plane, and say what a zero determinant destroys;
+# * show that two linear layers in a row are no better than one;
+# * count the parameters of a dense layer, and explain why a convolution needs so few.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter uses the layers, parameters and shape conventions of
+# [the introduction](intro.ipynb), matrix products and partial derivatives. The numerical check
+# of the backward pass is explained in the appendix [Checking gradients](appendix/gradcheck.ipynb).
+# Reading it and doing the exercises takes about 50 minutes.
 # ```
 
 # %% [markdown]
@@ -225,8 +234,9 @@ viz.show_source(ll.linear_backward)
 # %% [markdown]
 # Derivations can be wrong, so we check them against central differences (see the appendix on
 # gradient checking). `ll.check_gradients` perturbs every entry of the input, the weight and the
-# bias and compares with the backward pass. A correct backward pass gives relative errors of
-# $10^{-6}$ or (usually much) less; a wrong one is off by $10^{-2}$ or more.
+# bias and compares with the backward pass. The course's rule, stated in that appendix: a
+# relative error below $10^{-6}$ passes — a correct backward pass usually gives $10^{-8}$ or
+# less — and a wrong one is off by $10^{-2}$ or more.
 
 # %%
 def verdict(errors):
@@ -480,7 +490,7 @@ except ValueError as err:
 from layers_lib.exercises import linear as ex
 
 # %% [markdown]
-# ```{exercise}
+# ```{exercise} The forward pass — ★☆☆ easy
 # :label: linear-ex1
 #
 # Write `linear_forward(x, weight, bias)` returning `x Wᵀ + b` for `x` of shape `(*, in)`,
@@ -509,7 +519,7 @@ ex.check_linear_forward(linear_forward)
 # bias of shape `(out,)` broadcasts over them.
 # ````
 #
-# ```{exercise}
+# ```{exercise} The backward pass — ★★☆ medium
 # :label: linear-ex2
 #
 # Write `linear_backward(dy, x, weight)` returning the tuple `(dx, dW, db)`. It must work for
@@ -543,7 +553,7 @@ ex.check_linear_backward(linear_backward)
 # `dy (M, out)` and `x (M, in)` with that shape is `dy.T @ x`.
 # ````
 #
-# ```{exercise}
+# ```{exercise} Count an MLP's parameters — ★☆☆ easy
 # :label: linear-ex3
 #
 # Write `mlp_num_parameters(sizes)` that returns the number of parameters of the stack
@@ -579,7 +589,7 @@ ex.check_mlp_num_parameters(mlp_num_parameters)
 # ```
 # ````
 #
-# ```{exercise}
+# ```{exercise} Two layers, one map — ★★☆ medium
 # :label: linear-ex4
 #
 # A network `Linear(2, 100)` followed directly by `Linear(100, 1)`, with no activation, has 401
@@ -605,7 +615,7 @@ ex.check_mlp_num_parameters(mlp_num_parameters)
 # ```
 # ````
 #
-# ```{exercise}
+# ```{exercise} A singular weight matrix — ★★☆ medium
 # :label: linear-ex5
 #
 # For $W = \begin{pmatrix} 1 & 2 \\ 2 & 4 \end{pmatrix}$ (no bias), find two different inputs

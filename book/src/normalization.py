@@ -11,14 +11,24 @@
 # {footcite}`wu2018group` do the same arithmetic over different sets of numbers.
 #
 # ```{admonition} What you will learn
-# * which numbers share one mean and variance in **BatchNorm**, **LayerNorm**, **InstanceNorm**
-#   and **GroupNorm**, for `(N, C)` and `(N, C, H, W)` inputs;
-# * the BatchNorm forward pass and its full backward pass, derived and then checked;
-# * the running statistics, the switch between training and evaluation mode, and the two
-#   `momentum` conventions;
-# * why a batch of one cannot be batch-normalised, and why LayerNorm and GroupNorm do not care
-#   about the batch at all;
-# * what BatchNorm does to the training of a deep network — and why nobody is quite sure *why*.
+# By the end of this chapter you can:
+# * say which numbers share one mean and variance in **BatchNorm**, **LayerNorm**,
+#   **InstanceNorm** and **GroupNorm**, for `(N, C)` and `(N, C, H, W)` inputs;
+# * implement the BatchNorm forward pass, and derive and check its full backward pass;
+# * update the running statistics, switch between training and evaluation mode, and convert
+#   between the two `momentum` conventions;
+# * explain why a batch of one cannot be batch-normalised, and why LayerNorm and GroupNorm do not
+#   depend on the batch at all;
+# * measure what BatchNorm does to the training of a deep network, and compare the explanations
+#   of *why* it helps — none of which is settled.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter uses [the linear layer](linear.ipynb) and its backward pass,
+# [activations](activations.ipynb) (ReLU, and why gradients vanish in deep stacks) and the
+# feature maps of [convolution](conv.ipynb). Reading it and doing the exercises takes about 70
+# minutes.
 # ```
 
 # %% [markdown]
@@ -75,8 +85,9 @@ viz.normalization.draw_normalization_axes(groups=2);
 # * **LayerNorm** makes one statistic per *example*, over all its channels and positions.
 # * **InstanceNorm** makes one per example *and* channel — each feature map on its own.
 # * **GroupNorm** sits between the last two: the channels are split into $G$ groups and each
-#   example gets one statistic per group. $G = 1$ is LayerNorm over `(C, H, W)`, $G = C$ is
-#   InstanceNorm. This drawing follows Wu and He's figure {footcite}`wu2018group`.
+#   example gets one statistic per group. $G = 1$ computes LayerNorm's statistics over
+#   `(C, H, W)` — though not its affine parameters, as we will see — and $G = C$ is InstanceNorm.
+#   This drawing follows Wu and He's figure {footcite}`wu2018group`.
 #
 # For a batch of feature vectors, shape `(N, C)` as in a multilayer perceptron, there are no
 # positions and the picture becomes a table: BatchNorm normalises each **column** (one feature
@@ -102,6 +113,77 @@ viz.normalization.draw_normalization_axes(kinds=("BatchNorm", "LayerNorm"), spat
 # square root, which keeps a constant channel from dividing by zero. $\gamma$ and $\beta$ (PyTorch
 # calls them `weight` and `bias`) start at 1 and 0; with $\gamma = \sigma$ and $\beta = \mu$ the
 # layer could even undo itself, so normalising costs the network no expressive power.
+#
+# Before you read the library's version, write it yourself.
+#
+# ```{exercise} BatchNorm's forward pass — ★☆☆ easy
+# :label: norm-ex1
+#
+# Write BatchNorm's training-mode forward pass for an input `x` of shape `(N, D)`, with `gamma`
+# and `beta` of shape `(D,)`. Run the next cell: the checker compares your function with
+# `ll.BatchNorm1d` on hidden cases and recognises the usual mistakes.
+# ```
+
+# %%
+from layers_lib.exercises import normalization as ex
+
+
+def batchnorm_forward(x, gamma, beta, eps=1e-5):
+    # your code here
+    return None
+
+
+ex.check_batchnorm_forward(batchnorm_forward)
+
+# %% [markdown]
+# ````{solution} norm-ex1
+# :class: dropdown
+#
+# Average over the batch axis, use the biased variance, and put `eps` inside the square root:
+#
+# ```python
+# def batchnorm_forward(x, gamma, beta, eps=1e-5):
+#     mu = x.mean(axis=0)                  # (D,)
+#     var = x.var(axis=0)                  # (D,), biased: divides by N
+#     x_hat = (x - mu) / np.sqrt(var + eps)
+#     return gamma * x_hat + beta
+# ```
+# ````
+#
+# ```{exercise} BatchNorm for feature maps — ★★☆ medium
+# :label: norm-ex2
+#
+# Now the same for feature maps: `x` of shape `(N, C, H, W)`, `gamma` and `beta` of shape
+# `(C,)`, one mean and variance per channel.
+# ```
+
+# %%
+def batchnorm2d_forward(x, gamma, beta, eps=1e-5):
+    # your code here
+    return None
+
+
+ex.check_batchnorm2d_forward(batchnorm2d_forward)
+
+# %% [markdown]
+# ````{solution} norm-ex2
+# :class: dropdown
+#
+# Average over `N`, `H` and `W` and keep the axes so that everything broadcasts against `x`;
+# reshape `gamma` and `beta` to `(1, C, 1, 1)`:
+#
+# ```python
+# def batchnorm2d_forward(x, gamma, beta, eps=1e-5):
+#     mu = x.mean(axis=(0, 2, 3), keepdims=True)     # (1, C, 1, 1)
+#     var = x.var(axis=(0, 2, 3), keepdims=True)
+#     x_hat = (x - mu) / np.sqrt(var + eps)
+#     return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1)
+# ```
+#
+# Averaging over axis 0 only would give one statistic per channel *and position*; averaging over
+# `(2, 3)` is InstanceNorm; over `(1, 2, 3)` it is LayerNorm.
+# ````
+
 #
 # Here is the function that runs in `layers_lib`. It works for `(N, C)`, `(N, C, L)` and
 # `(N, C, H, W)` alike, because it sums over every axis except axis 1:
@@ -161,8 +243,45 @@ print("output mean", np.round(y.mean(axis=0), 4) + 0.0, " std", np.round(y.std(a
 # That makes sense: shifting a whole channel by a constant does not change BatchNorm's output,
 # so the gradient can have no component in that direction — $\sum_i \partial L/\partial x_i = 0$
 # exactly (and $\sum_i \hat x_i\, \partial L/\partial x_i \approx 0$, up to $\epsilon$, for the same
-# reason with scaling). `layers_lib` has both versions: the compact formula, which is what the
-# layer runs,
+# reason with scaling). Now write it yourself, before the library shows its own.
+#
+# ```{exercise} BatchNorm's backward pass — ★★★ harder
+# :label: norm-ex3
+#
+# Write the backward pass: given `dout` ($\partial L/\partial y$, shape `(N, D)`), the input `x`,
+# `gamma` and `eps`, return `(dx, dgamma, dbeta)`. Use the boxed formula, or derive it again
+# node by node.
+# ```
+
+# %%
+def batchnorm_backward(dout, x, gamma, eps=1e-5):
+    # your code here
+    return None
+
+
+ex.check_batchnorm_backward(batchnorm_backward)
+
+# %% [markdown]
+# ````{solution} norm-ex3
+# :class: dropdown
+#
+# Recompute $\hat x$ and $s$, then apply the boxed formula with averages over the batch:
+#
+# ```python
+# def batchnorm_backward(dout, x, gamma, eps=1e-5):
+#     mu, var = x.mean(axis=0), x.var(axis=0)
+#     inv_std = 1.0 / np.sqrt(var + eps)
+#     x_hat = (x - mu) * inv_std
+#     dgamma = (dout * x_hat).sum(axis=0)
+#     dbeta = dout.sum(axis=0)
+#     g = dout * gamma                                   # dL/dx_hat
+#     dx = inv_std * (g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0))
+#     return dx, dgamma, dbeta
+# ```
+# ````
+
+#
+# `layers_lib` has both versions: the compact formula, which is what the layer runs,
 
 # %%
 viz.show_source(ll.batchnorm_backward)
@@ -175,8 +294,9 @@ viz.show_source(ll.batchnorm_backward)
 viz.show_source(ll.batchnorm_backward_reference)
 
 # %% [markdown]
-# The two must agree, and both must agree with central differences (see the appendix on checking
-# gradients). A random upstream gradient matters here: with an all-ones $g$ the true input
+# The two must agree, and both must agree with central differences, under the rule of the
+# appendix on checking gradients (a relative error below $10^{-6}$ passes). A random upstream
+# gradient matters here: with an all-ones $g$ the true input
 # gradient is exactly zero, and a broken backward pass that returns zeros would pass.
 
 # %%
@@ -199,7 +319,7 @@ for name, (layer, inp) in layers.items():
     for p in layer.parameters():                     # non-trivial gamma and beta
         p.data[...] = rng.uniform(0.5, 1.5, size=p.shape)
     errors = ll.check_gradients(layer, inp)
-    print(f"{name:<32} largest relative error {max(errors.values()):.1e}")
+    print(f"{name:<32} largest relative error {max(errors.values()):.1e}, below 1e-6: {max(errors.values()) < 1e-6}")
 
 # %% [markdown]
 # ## Training mode, evaluation mode and the running statistics
@@ -282,8 +402,9 @@ print("running_var matches both:  ",
 # ### A batch of one
 #
 # In training mode a channel with a single value cannot be normalised: its mean is the value
-# itself, so $x - \mu = 0$, every output equals $\beta$ and no gradient reaches the input.
-# `layers_lib`, like PyTorch, refuses rather than silently returning $\beta$:
+# itself, so $x - \mu = 0$, every output equals $\beta$ and no gradient reaches the input — the
+# network could learn nothing {footcite}`zhang2023dive`. `layers_lib`, like PyTorch, refuses
+# rather than silently returning $\beta$:
 
 # %%
 bn = ll.BatchNorm1d(4)
@@ -317,11 +438,47 @@ print("BatchNorm2d, one 5×5 image:    ", ll.BatchNorm2d(3)(rng.normal(size=(1, 
 # {footcite}`wu2018group` with $G$ groups computes the same $\mu, \sigma^2$ per example over each
 # group's $C/G$ channels and all positions, with one $\gamma_c, \beta_c$ per *channel*. Neither
 # has running statistics: training and evaluation mode compute exactly the same thing. The
-# backward pass is the boxed formula again, with the sums running over the example's group
-# instead of the batch. The layers run these functions:
+# layers run these functions:
 
 # %%
 viz.show_source(ll.groupnorm_forward)
+
+# %% [markdown]
+# Two consequences of "per element" against "per channel". First, `GroupNorm(1, C)` and
+# `LayerNorm((C, H, W))` compute the same mean and variance — one per example — but not the same
+# layer: GroupNorm learns $C$ values of $\gamma$ and of $\beta$, one per channel, LayerNorm
+# $C \cdot H \cdot W$ of each. They agree while LayerNorm's parameters happen to be constant
+# over the positions of each channel, as at initialisation, and not after training has changed
+# them. Second, the backward pass. The *first* form of the boxed formula, written with
+# $\hat g_k = \gamma_k\, g_k$, holds for all of these layers, with the sums running over the
+# example's group instead of the batch. The *second* form pulled $\gamma$ out of the sums
+# ($\sum_k \hat g_k = \gamma \sum_k g_k$), which needs one $\gamma$ for the whole group: true
+# for BatchNorm, whose group is one channel; false for LayerNorm, and for GroupNorm with more than
+# one channel per group. Both claims, checked:
+
+# %%
+check_rng = np.random.default_rng(7)                            # this check's own random numbers
+x = check_rng.normal(size=(2, 4, 3, 3))
+gn, ln = ll.GroupNorm(1, 4), ll.LayerNorm((4, 3, 3))
+print("parameter shapes: GroupNorm(1, 4)", [p.shape for p in gn.parameters()],
+      "  LayerNorm((4, 3, 3))", [p.shape for p in ln.parameters()])
+print("same output at initialisation (gamma = 1, beta = 0):   ", np.allclose(gn(x), ln(x)))
+ln.weight.data = check_rng.uniform(0.5, 1.5, size=(4, 3, 3))          # gamma varies over positions
+print("same output once LayerNorm's gamma varies by position:", np.allclose(gn(x), ln(x)))
+
+ln = ll.LayerNorm(5)
+ln.weight.data, ln.bias.data = check_rng.uniform(0.5, 1.5, size=5), check_rng.normal(size=5)
+x, g = check_rng.normal(size=(3, 5)), check_rng.normal(size=(3, 5))
+ln(x)
+dx = ln.backward(g)
+D, gamma = 5, ln.weight.data
+s = 1 / np.sqrt(x.var(axis=1, keepdims=True) + ln.eps)
+x_hat = (x - x.mean(axis=1, keepdims=True)) * s
+g_hat = gamma * g
+first = s / D * (D * g_hat - g_hat.sum(axis=1, keepdims=True) - x_hat * (g_hat * x_hat).sum(axis=1, keepdims=True))
+second = gamma * s / D * (D * g - g.sum(axis=1, keepdims=True) - x_hat * (g * x_hat).sum(axis=1, keepdims=True))
+print(f"LayerNorm backward, first form:  relative error {ll.rel_error(first, dx):.1e}")
+print(f"LayerNorm backward, second form: relative error {ll.rel_error(second, dx):.1e}")
 
 # %% [markdown]
 # Because their statistics never look across the batch, LayerNorm and GroupNorm give an example
@@ -531,7 +688,7 @@ viz.normalization.plot_running_vs_batch(drift["batch"], drift["running"], ylabel
 # ## Why does BatchNorm work?
 #
 # That it helps is not in doubt; *why* it helps is still debated, and it is worth knowing the
-# story.
+# story, which *Dive into Deep Learning* also tells {footcite}`zhang2023dive`.
 #
 # * **Internal covariate shift.** Ioffe and Szegedy {footcite}`ioffe2015batch` argued that every
 #   layer has to keep adapting to a moving input distribution as the layers before it learn —
@@ -642,110 +799,10 @@ for momentum in (0.1, 0.9):
 # %% [markdown]
 # ## Exercises
 #
-# ```{exercise}
-# :label: norm-ex1
+# The first three exercises of this chapter came with the forward and the backward pass above,
+# before the code that answers them. The rest follow.
 #
-# Write BatchNorm's training-mode forward pass for an input `x` of shape `(N, D)`, with `gamma`
-# and `beta` of shape `(D,)`. Run the next cell: the checker compares your function with
-# `ll.BatchNorm1d` on hidden cases and recognises the usual mistakes.
-# ```
-
-# %%
-from layers_lib.exercises import normalization as ex
-
-
-def batchnorm_forward(x, gamma, beta, eps=1e-5):
-    # your code here
-    return None
-
-
-ex.check_batchnorm_forward(batchnorm_forward)
-
-# %% [markdown]
-# ````{solution} norm-ex1
-# :class: dropdown
-#
-# Average over the batch axis, use the biased variance, and put `eps` inside the square root:
-#
-# ```python
-# def batchnorm_forward(x, gamma, beta, eps=1e-5):
-#     mu = x.mean(axis=0)                  # (D,)
-#     var = x.var(axis=0)                  # (D,), biased: divides by N
-#     x_hat = (x - mu) / np.sqrt(var + eps)
-#     return gamma * x_hat + beta
-# ```
-# ````
-#
-# ```{exercise}
-# :label: norm-ex2
-#
-# Now the same for feature maps: `x` of shape `(N, C, H, W)`, `gamma` and `beta` of shape
-# `(C,)`, one mean and variance per channel.
-# ```
-
-# %%
-def batchnorm2d_forward(x, gamma, beta, eps=1e-5):
-    # your code here
-    return None
-
-
-ex.check_batchnorm2d_forward(batchnorm2d_forward)
-
-# %% [markdown]
-# ````{solution} norm-ex2
-# :class: dropdown
-#
-# Average over `N`, `H` and `W` and keep the axes so that everything broadcasts against `x`;
-# reshape `gamma` and `beta` to `(1, C, 1, 1)`:
-#
-# ```python
-# def batchnorm2d_forward(x, gamma, beta, eps=1e-5):
-#     mu = x.mean(axis=(0, 2, 3), keepdims=True)     # (1, C, 1, 1)
-#     var = x.var(axis=(0, 2, 3), keepdims=True)
-#     x_hat = (x - mu) / np.sqrt(var + eps)
-#     return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1)
-# ```
-#
-# Averaging over axis 0 only would give one statistic per channel *and position*; averaging over
-# `(2, 3)` is InstanceNorm; over `(1, 2, 3)` it is LayerNorm.
-# ````
-#
-# ```{exercise}
-# :label: norm-ex3
-#
-# Write the backward pass: given `dout` ($\partial L/\partial y$, shape `(N, D)`), the input `x`,
-# `gamma` and `eps`, return `(dx, dgamma, dbeta)`. Use the boxed formula, or derive it again
-# node by node.
-# ```
-
-# %%
-def batchnorm_backward(dout, x, gamma, eps=1e-5):
-    # your code here
-    return None
-
-
-ex.check_batchnorm_backward(batchnorm_backward)
-
-# %% [markdown]
-# ````{solution} norm-ex3
-# :class: dropdown
-#
-# Recompute $\hat x$ and $s$, then apply the boxed formula with averages over the batch:
-#
-# ```python
-# def batchnorm_backward(dout, x, gamma, eps=1e-5):
-#     mu, var = x.mean(axis=0), x.var(axis=0)
-#     inv_std = 1.0 / np.sqrt(var + eps)
-#     x_hat = (x - mu) * inv_std
-#     dgamma = (dout * x_hat).sum(axis=0)
-#     dbeta = dout.sum(axis=0)
-#     g = dout * gamma                                   # dL/dx_hat
-#     dx = inv_std * (g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0))
-#     return dx, dgamma, dbeta
-# ```
-# ````
-#
-# ```{exercise}
+# ```{exercise} Decode a Keras momentum — ★☆☆ easy
 # :label: norm-ex4
 #
 # A Keras model uses `BatchNormalization(momentum=0.99)`. (a) What `momentum` gives the same
@@ -767,7 +824,7 @@ ex.check_batchnorm_backward(batchnorm_backward)
 # evaluated very early in training can look much worse in evaluation mode than in training mode.
 # ````
 #
-# ```{exercise}
+# ```{exercise} Fold BatchNorm into a linear layer — ★★★ harder
 # :label: norm-ex5
 #
 # In evaluation mode BatchNorm is a fixed affine map per channel. Show that a `Linear` layer
@@ -804,7 +861,7 @@ ex.check_batchnorm_backward(batchnorm_backward)
 # This only works in evaluation mode: in training mode the statistics depend on the batch.
 # ````
 #
-# ```{exercise}
+# ```{exercise} A useless bias — ★★☆ medium
 # :label: norm-ex6
 #
 # PyTorch code often writes `nn.Linear(d_in, d_out, bias=False)` or

@@ -14,15 +14,24 @@
 # memory.
 #
 # ```{admonition} What you will learn
-# * the unrolled picture of a recurrent layer, and the Elman RNN update
+# By the end of this chapter you can:
+# * draw the unrolled picture of a recurrent layer, and compute the Elman RNN update
 #   $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})$ with PyTorch's names;
-# * the shapes: input `(N, T, D)`, output `(N, T, H)`, final state `h_n`
+# * predict the shapes: input `(N, T, D)`, output `(N, T, H)`, final state `h_n`
 #   `(num_layers · num_directions, N, H)`;
-# * **backpropagation through time** (BPTT), derived and checked numerically;
-# * why gradients **vanish or explode** over long sequences, shown by the spectral radius of the
-#   recurrent weight;
-# * what the hidden state does on a real (tiny) task, and how stacked and bidirectional RNNs are
-#   laid out.
+# * derive **backpropagation through time** (BPTT) and check it numerically;
+# * explain from the spectral radius of the recurrent weight why gradients **vanish or explode**
+#   over long sequences;
+# * train an RNN on a real (tiny) task and read what its hidden state does, and predict how
+#   stacked and bidirectional RNNs lay out their weights and states.
+# ```
+#
+# ```{admonition} Before you start
+# :class: tip
+# This chapter uses [the linear layer](linear.ipynb) (weights stored as `(out, in)`, the backward
+# pass), tanh and its derivative from [activations](activations.ipynb), and the batch-first
+# `(N, T, D)` layout of [the introduction](intro.ipynb). Reading it and doing the exercises takes
+# about 55 minutes.
 # ```
 
 # %% [markdown]
@@ -481,7 +490,7 @@ print("h_n[-1] == output[:, -1]:", np.allclose(h_n[-1], output[:, -1]))
 from layers_lib.exercises import recurrent as ex
 
 # %% [markdown]
-# ```{exercise}
+# ```{exercise} Predict the shapes — ★☆☆ easy
 # :label: rnn-ex1
 #
 # Without running code, predict for `ll.RNN(input_size=10, hidden_size=20, num_layers=2,
@@ -507,7 +516,7 @@ from layers_lib.exercises import recurrent as ex
 # ```
 # ````
 #
-# ```{exercise}
+# ```{exercise} The forward pass — ★★☆ medium
 # :label: rnn-ex2
 #
 # Write `rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh)` for `x` of shape `(N, T, D)` and `h0` of
@@ -541,7 +550,7 @@ ex.check_rnn_forward(rnn_forward)
 # bias or `tanh`, storing the state before updating it, and stacking time-major.
 # ````
 #
-# ```{exercise}
+# ```{exercise} One step backward — ★★★ harder
 # :label: rnn-ex3
 #
 # Backpropagation through one step. Given `dh` $= \partial L / \partial h$ for
@@ -575,7 +584,7 @@ ex.check_rnn_step_backward(rnn_step_backward)
 # This is `ll.rnn_cell_backward` plus the weight gradients, which the layer sums over all steps.
 # ````
 #
-# ```{exercise}
+# ```{exercise} How fast gradients vanish — ★☆☆ easy
 # :label: rnn-ex4
 #
 # A scalar linear RNN $h_t = w\, h_{t-1} + x_t$ has $\partial h_T / \partial h_0 = w^T$. With
@@ -594,7 +603,7 @@ ex.check_rnn_step_backward(rnn_step_backward)
 # motivation for the gated cells of the next chapter.
 # ````
 #
-# ```{exercise}
+# ```{exercise} Why the tanh RNN does not explode — ★★☆ medium
 # :label: rnn-ex5
 #
 # In the explorer, the linear RNN with radius 1.25 explodes but the tanh RNN with the same weight
