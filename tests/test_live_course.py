@@ -236,7 +236,13 @@ def move_every_slider(page, root, wait_for_frame) -> None:
         at_start = int(slider.input_value()) < int(slider.get_attribute("max")) / 2
         started = time.monotonic()
         drag_to(page, slider, 1.0 if at_start else 0.0)
-        wait_for_frame(root, before)
+        try:
+            wait_for_frame(root, before)
+        except Exception as error:
+            where = root.evaluate("r => r.querySelector('.ll-caption').textContent")
+            raise AssertionError(f"{where}: slider {slider.get_attribute('data-param')} moved to "
+                                 f"{slider.input_value()}, frame {before[0]} -> {frame(root)[0]}: "
+                                 f"no new picture") from error
         LATENCIES.append(time.monotonic() - started)
         assert frame(root) != before
         assert root.locator(".ll-frame").screenshot() != pixels, \
@@ -335,6 +341,7 @@ def test_keys_on_a_slider_stay_with_it(binder, lab_browser):
         active = page.evaluate("() => document.querySelector('.jp-Cell.jp-mod-active') ? "
                                "Array.from(document.querySelectorAll('.jp-Cell')).indexOf("
                                "document.querySelector('.jp-Cell.jp-mod-active')) : -1")
+        dirty = page.locator(".jp-mod-dirty").count()  # JupyterLab may mark it on load (cell ids)
         values = []
         for key in ("ArrowRight", "ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "a", "b"):
             page.keyboard.press(key)
@@ -347,7 +354,7 @@ def test_keys_on_a_slider_stay_with_it(binder, lab_browser):
         assert page.evaluate("() => Array.from(document.querySelectorAll('.jp-Cell')).indexOf("
                              "document.querySelector('.jp-Cell.jp-mod-active'))") == active, \
             "an arrow key moved the notebook's selection to another cell"
-        assert page.locator(".jp-mod-dirty").count() == 0, "the notebook was modified"
+        assert page.locator(".jp-mod-dirty").count() == dirty, "a key press modified the notebook"
         assert lab.problems() == []
     finally:
         lab.close()

@@ -429,14 +429,16 @@ lstm_out, _ = lstm(x_show)
 answers = head(lstm_out[:, -1]).argmax(axis=1)
 
 
-def gates_frame(example):
+# The defaults bind this trained LSTM and these sequences: after Run All, the live explorer draws
+# a frame when a slider moves, and by then later cells have given `lstm` another meaning.
+def gates_frame(example, lstm=lstm, x_show=x_show, y_show=y_show):
     return viz.recurrent.plot_lstm_gates(
         lstm, x_show[example], symbols=SYMBOLS[x_show[example].argmax(axis=1)],
         title=f"Gates and cell state of the trained LSTM, sequence {example} (first symbol "
               f"{SYMBOLS[y_show[example]]})")
 
 
-def gates_readout(example):
+def gates_readout(example, y_show=y_show, answers=answers):
     return (f"sequence {example}: first symbol <b>{SYMBOLS[y_show[example]]}</b>, "
             f"the LSTM answers <b>{SYMBOLS[answers[example]]}</b>")
 
