@@ -267,6 +267,20 @@ def test_live_mode_redraws_when_a_slider_moves():
     with pytest.raises(ValueError, match=r"LiveExplorer.set: \{'padding': 7\} is not a setting"):
         live.set(padding=7)
 
+    # a setting that cannot be drawn says so in the read-out instead of leaving a stale picture
+    def broken(kernel_size, stride, padding):
+        if padding:
+            raise ValueError("no padding here")
+        return draw_arith(kernel_size, stride, padding)
+
+    fragile = viz.explore(broken, PARAMS, title="Fragile", mode="live")
+    shown = fragile.widget.frame["src"]
+    with pytest.raises(ValueError, match="no padding here"):
+        fragile.widget.request = [1, 1]  # padding 1
+    assert fragile.widget.frame["k"] == 1 and fragile.widget.frame["src"] == shown
+    assert fragile.widget.frame["readout"] == \
+        "<b>Could not draw this setting</b> — ValueError: no padding here"
+
     # the front end is the static explorer's HTML and script: same sliders, no script of its own
     html = live.widget.html
     assert html.startswith('<div class="ll-explorer" id="ll-') and 'data-lm-suppress-shortcuts="true"' in html

@@ -961,7 +961,7 @@ class LiveExplorer:
         self.widget.html = "\n".join(_skeleton("explorer", title, controls, k, self.widget.frame["src"],
                                                self.alt, self.readout, identity=["live", title, controls])
                                      + ["</div>"])
-        self.widget.observe(lambda change: self._show(change["new"][0]), names="request")
+        self.widget.observe(self._on_request, names="request")
 
     @property
     def setting(self) -> dict:
@@ -978,6 +978,18 @@ class LiveExplorer:
             raise ValueError(f"LiveExplorer.set: {setting} is not a setting of the sliders "
                              f"{self.params}") from None
         self.widget.request = [int(np.ravel_multi_index(positions, self._sizes)), self.widget.request[1] + 1]
+
+    def _on_request(self, change) -> None:
+        """A slider moved: draw the setting; if drawing fails, say so in the read-out (the reader
+        sees why the picture did not change) and re-raise for the kernel's log."""
+        k = int(change["new"][0])
+        try:
+            self._show(k)
+        except Exception as error:
+            message = html.escape(f"{type(error).__name__}: {error}", quote=False)
+            self.widget.frame = {**self.widget.frame, "k": k,
+                                 "readout": f"<b>Could not draw this setting</b> — {message}"}
+            raise
 
     def _show(self, k: int) -> None:
         self._k = int(k)
