@@ -31,7 +31,7 @@ import venv
 
 import pytest
 from playwright.sync_api import expect
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT
+from site_helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -132,16 +132,6 @@ def binder(tmp_path_factory):
               f"slowest {max(LATENCIES):.2f} s")
 
 
-@pytest.fixture(scope="module")
-def lab_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 class Lab:
     """One chapter open in JupyterLab, with every console error and page error recorded."""
 
@@ -224,7 +214,15 @@ def drag_to(page, slider, fraction: float) -> None:
     page.mouse.click(x, box["y"] + box["height"] / 2)
 
 
-def move_every_slider(page, root, wait_for_frame) -> None:
+def wait_for_frame(page, root, before) -> None:
+    """Wait until ``root`` shows a frame other than ``before`` (index and picture), loaded."""
+    page.wait_for_function(
+        "([r, f, s]) => r.getAttribute('data-frame') !== f && r.querySelector('.ll-frame').complete"
+        " && r.querySelector('.ll-frame').getAttribute('src') !== s",
+        arg=[root.element_handle(), before[0], before[1]], timeout=FRAME_TIMEOUT_MS)
+
+
+def move_every_slider(page, root) -> None:
     """Move each slider of ``root`` with the mouse to its other end; the frame must change."""
     sliders = root.locator(".ll-slider")
     for i in range(sliders.count()):
@@ -237,7 +235,7 @@ def move_every_slider(page, root, wait_for_frame) -> None:
         started = time.monotonic()
         drag_to(page, slider, 1.0 if at_start else 0.0)
         try:
-            wait_for_frame(root, before)
+            wait_for_frame(page, root, before)
         except Exception as error:
             where = root.evaluate("r => r.querySelector('.ll-caption').textContent")
             raise AssertionError(f"{where}: slider {slider.get_attribute('data-param')} moved to "
@@ -249,22 +247,12 @@ def move_every_slider(page, root, wait_for_frame) -> None:
             f"slider {slider.get_attribute('data-param')}: the picture did not change"
 
 
-def _wait_for_frame(page):
-    def wait(root, before):
-        handle = root.element_handle()
-        page.wait_for_function(
-            "([r, f, s]) => r.getAttribute('data-frame') !== f && r.querySelector('.ll-frame').complete"
-            " && r.querySelector('.ll-frame').getAttribute('src') !== s",
-            arg=[handle, before[0], before[1]], timeout=FRAME_TIMEOUT_MS)
-    return wait
-
-
 def click_next(page, root) -> None:
     before = frame(root)
     pixels = root.locator(".ll-frame").screenshot()
     root.locator(".ll-next").scroll_into_view_if_needed()
     root.locator(".ll-next").click()
-    _wait_for_frame(page)(root, before)
+    wait_for_frame(page, root, before)
     assert root.locator(".ll-frame").screenshot() != pixels, "Next did not change the picture"
 
 
@@ -281,12 +269,12 @@ def test_site_builds_strictly_with_a_venv_inside_the_repository(binder):
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS)
-def test_chapter_works_in_jupyterlab(binder, lab_browser, notebook):
+def test_chapter_works_in_jupyterlab(binder, browser, notebook):
     url, _ = binder
     expected = stored_counts(notebook)
-    lab = Lab(lab_browser, url, notebook)
+    lab = Lab(browser, url, notebook)
     try:
-        page, wait = lab.page, _wait_for_frame(lab.page)
+        page = lab.page
         # 1. Binder's first view: the stored explorers and players run (the notebook is trusted)
         for kind in ("explorer", "player"):
             roots = lab.roots(kind)
@@ -295,7 +283,7 @@ def test_chapter_works_in_jupyterlab(binder, lab_browser, notebook):
                 assert roots.nth(i).get_attribute("data-ll-bound") == "1", \
                     f"stored {kind} {i} is dead (untrusted notebook?)"
         for i in range(lab.roots("explorer").count()):
-            move_every_slider(page, lab.roots("explorer").nth(i), wait)
+            move_every_slider(page, lab.roots("explorer").nth(i))
         for i in range(lab.roots("player").count()):
             click_next(page, lab.roots("player").nth(i))
         assert lab.problems() == []
@@ -313,7 +301,7 @@ def test_chapter_works_in_jupyterlab(binder, lab_browser, notebook):
                                    "r.querySelector('.ll-frame').complete", arg=root.element_handle())
             shown, natural = root.locator(".ll-frame").evaluate("i => [i.clientWidth, i.naturalWidth]")
             assert 0 < shown * 2 <= natural + 1, f"live frame {shown} px wide from {natural} px: upscaled"
-            move_every_slider(page, root, wait)
+            move_every_slider(page, root)
         players = lab.roots("player")
         expect(players).to_have_count(expected["player"], timeout=30_000)
         for i in range(players.count()):
@@ -323,14 +311,14 @@ def test_chapter_works_in_jupyterlab(binder, lab_browser, notebook):
         lab.close()
 
 
-def test_keys_on_a_slider_stay_with_it(binder, lab_browser):
+def test_keys_on_a_slider_stay_with_it(binder, browser):
     """A focused slider takes the arrow keys; JupyterLab's command-mode shortcuts (ArrowLeft
     collapses the heading above, A/B insert cells, ArrowUp/Down select another cell) must not
     fire."""
     url, _ = binder
     notebook = "book/conv.ipynb"
     n_cells = len(json.loads((ROOT / notebook).read_text())["cells"])
-    lab = Lab(lab_browser, url, notebook)
+    lab = Lab(browser, url, notebook)
     try:
         page = lab.page
         cells = lab.notebook.locator(".jp-Cell")

@@ -906,6 +906,14 @@ def _check_params(params) -> dict[str, list]:
     return checked
 
 
+def _frame_index(params: dict[str, list], setting: Mapping) -> int:
+    """The frame index of ``setting``: the row-major (mixed-radix) number whose digits are the
+    slider positions of its values (StopIteration or KeyError if one is not a slider value)."""
+    positions = [next(i for i, v in enumerate(values) if v == setting[name])
+                 for name, values in params.items()]
+    return int(np.ravel_multi_index(positions, [len(values) for values in params.values()]))
+
+
 def _default_alt(title: str, setting: dict) -> str:
     return f"{title}: " + ", ".join(f"{name} = {value}" for name, value in setting.items())
 
@@ -952,9 +960,7 @@ class LiveExplorer:
         self._sizes = [len(values) for values in params.values()]
         self.calls = 0
         controls = [(name, [str(v) for v in values]) for name, values in params.items()]
-        positions = [next(i for i, v in enumerate(values) if v == start[name])
-                     for name, values in params.items()]
-        k = int(np.ravel_multi_index(positions, self._sizes))
+        k = _frame_index(params, start)
         self.widget = _live_widget_class()(data={"labels": [labels for _, labels in controls], "start": k},
                                            request=[k, 0])
         self._show(k)
@@ -972,12 +978,11 @@ class LiveExplorer:
         """Move sliders to ``setting`` (what a reader dragging them does) and redraw."""
         merged = {**self.setting, **setting}
         try:
-            positions = [next(i for i, v in enumerate(values) if v == merged[name])
-                         for name, values in self.params.items()]
+            k = _frame_index(self.params, merged)
         except (KeyError, StopIteration):
             raise ValueError(f"LiveExplorer.set: {setting} is not a setting of the sliders "
                              f"{self.params}") from None
-        self.widget.request = [int(np.ravel_multi_index(positions, self._sizes)), self.widget.request[1] + 1]
+        self.widget.request = [k, self.widget.request[1] + 1]
 
     def _on_request(self, change) -> None:
         """A slider moved: draw the setting; if drawing fails, say so in the read-out (the reader
@@ -1072,9 +1077,7 @@ def explore(draw: Callable[..., Figure], params: Mapping[str, Sequence], readout
         frames.append(_data_uri(_render_png(fig, dpi)))
         readouts.append(_readout_html(readout(**setting)) if readout else "")
         alts.append(str(alt(**setting)) if alt else _default_alt(title, setting))
-    positions = [next(i for i, v in enumerate(values) if v == start[name]) for name, values in params.items()]
-    start_index = int(np.ravel_multi_index(positions, [len(v) for v in params.values()]))
-    return Explorer(title, params, frames, readouts, alts, start=start_index)
+    return Explorer(title, params, frames, readouts, alts, start=_frame_index(params, start))
 
 
 # ----------------------------------------------------------------------------------------------
