@@ -1,9 +1,10 @@
 """Figures for the convolution chapter.
 
-* :func:`draw_conv_geometry` — one frame of the stride/padding/kernel/dilation explorer: the
-  padded input grid, the taps of two neighbouring windows, the rows and columns the floor leaves
-  unvisited, and the output grid at the same scale; :func:`conv_geometry_readout` and
-  :func:`output_size_formula` write the output-size formula with the numbers filled in.
+* :func:`conv_geometry_frame` — one frame of the kernel/stride/padding/dilation explorer
+  :func:`geometry_explorer`, as data drawn in the page: the padded input grid, the taps of two
+  neighbouring windows, the rows and columns the floor leaves unvisited, and the output grid;
+  :func:`conv_geometry_readout` and :func:`output_size_formula` write the output-size formula with
+  the numbers filled in. The step players are in :mod:`layers_lib.viz.conv_steps`.
 * :func:`receptive_field` (numbers) and :func:`draw_receptive_field` (a 1-D cone diagram) /
   :func:`plot_receptive_fields` (growth with depth) — how far a unit sees after stacked layers.
 * :func:`draw_connectivity` — a dense layer against a 1-D convolution: sparse connections and
@@ -18,12 +19,9 @@ markers and line styles, so they stay readable in greyscale.
 
 from __future__ import annotations
 
-import itertools
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 import layers_lib as ll
@@ -31,8 +29,7 @@ import layers_lib as ll
 __all__ = [
     "output_size_formula",
     "conv_geometry_readout",
-    "draw_conv_geometry",
-    "ConvGeometryCanvas",
+    "conv_geometry_frame",
     "receptive_field",
     "draw_receptive_field",
     "plot_receptive_fields",
@@ -112,181 +109,67 @@ def conv_geometry_readout(h: int, w: int, kernel_size: int, stride: int = 1, pad
     return "\n".join([*lines, note])
 
 
-def _grid_lines(ax, rows, cols, x0=0, y0=0, color="0.55", lw=0.6):
-    ax.hlines(np.arange(rows + 1) + y0 - 0.5, x0 - 0.5, x0 + cols - 0.5, color=color, lw=lw)
-    ax.vlines(np.arange(cols + 1) + x0 - 0.5, y0 - 0.5, y0 + rows - 0.5, color=color, lw=lw)
+# -- the geometry explorer: frames as data ---------------------------------------------------------
+def conv_geometry_frame(h: int, w: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                        dilation: int = 1, hide_output: bool = False) -> dict:
+    """One frame of the convolution-geometry explorer, as data (see ``viz.frame``).
 
-
-def _window_taps(oh, ow, k, s, d):
-    """Padded-grid coordinates (rows, cols) of the taps of output pixel ``(oh, ow)``."""
-    rows = oh * s + d * np.arange(k)
-    cols = ow * s + d * np.arange(k)
-    return np.repeat(rows, k), np.tile(cols, k)
-
-
-def _grid_segments(rows, cols, top=0, left=0):
-    """Line segments of a ``rows × cols`` grid of unit cells whose top-left cell is (top, left)."""
-    y0, y1, x0, x1 = top - 0.5, top + rows - 0.5, left - 0.5, left + cols - 0.5
-    return ([[(x0, y), (x1, y)] for y in np.arange(rows + 1) + y0]
-            + [[(x, y0), (x, y1)] for x in np.arange(cols + 1) + x0])
-
-
-class ConvGeometryCanvas:
-    """The figure behind :func:`draw_conv_geometry`, built once and repainted for each setting.
-
-    Creating axes and tick labels is most of the cost of a frame, so an explorer builds one canvas
-    whose geometry fits every setting of its sliders — the input always at the same place, with
-    room for the largest padding; the output grid sized for the largest output — and
-    :meth:`draw` only updates colours, markers, boxes and text. This makes a frame several times
-    faster than drawing a new figure.
-
-    Args:
-        h, w: input height and width.
-        max_padding: the largest padding to make room for.
-        max_out: ``(rows, cols)`` of the largest output to make room for.
-        figure: a Figure to draw into (default: a new pyplot figure, shown by a notebook).
-    """
-
-    _OUTSIDE = 4  # colour index of the cells outside the current padding (blank)
-
-    def __init__(self, h: int, w: int, max_padding: int, max_out, figure=None):
-        from matplotlib.collections import LineCollection
-
-        self.h, self.w, self.P = h, w, max_padding
-        self.max_out = tuple(max_out)
-        hg, wg = h + 2 * max_padding, w + 2 * max_padding
-        self.big = max(hg, max_padding + self.max_out[0])  # rows drawn (cells stay square)
-        self.fig = plt.figure(figsize=(8.4, 4.6)) if figure is None else figure
-        self.fig.set_size_inches(8.4, 4.6)
-        cmap = ListedColormap([*_CELLS.colors, (1, 1, 1)])
-        ratios = [wg + 0.8, max(self.max_out[1], 3) + 0.8]
-        ax_in, ax_out = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": ratios})
-        self.ax_in, self.ax_out = ax_in, ax_out
-        self.cells = ax_in.imshow(np.full((hg, wg), self._OUTSIDE), cmap=cmap, vmin=0, vmax=4,
-                                  interpolation="nearest")
-        self.lines = ax_in.add_collection(LineCollection([], colors="0.55", linewidths=0.6))
-        P = max_padding
-        ax_in.add_patch(Rectangle((P - 0.5, P - 0.5), w, h, fill=False, lw=1.8, ec="black", zorder=2))
-        (self.crosses,) = ax_in.plot([], [], "x", color="0.25", ms=7, mew=1.2, ls="none")
-        area = 640 / max(self.big, wg) ** 2 * 3  # marker area shrinks with the grid
-        style_a = dict(marker="o", s=area * 1.6, color=_A, zorder=3)
-        style_b = dict(marker="s", s=area * 2.4, facecolors="none", edgecolors=_B, linewidths=2, zorder=4)
-        self.taps_a = ax_in.scatter([], [], **style_a)
-        self.taps_b = ax_in.scatter([], [], **style_b)
-        self.box_a = ax_in.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.2, ec=_A, zorder=5))
-        self.box_b = ax_in.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.2, ec=_B, ls="--", zorder=5))
-        self.padding = 0
-        for axis, n, size in ((ax_in.xaxis, wg, w), (ax_in.yaxis, hg, h)):
-            axis.set_ticks(range(n))
-            axis.set_major_formatter(plt.FuncFormatter(lambda v, _, size=size: self._index_label(v, size)))
-            axis.set_tick_params(labelsize=7, length=0)
-        for spine in ax_in.spines.values():
-            spine.set_visible(False)
-        ax_in.set_xlim(-0.5, wg - 0.5)
-        ax_in.set_ylim(self.big - 0.5, -0.5)
-        ax_in.set_xlabel("input column (padding has index < 0 or ≥ W)", fontsize=8)
-        ax_in.set_ylabel("input row", fontsize=8)
-        self.in_title = ax_in.set_title("", fontsize=9)
-
-        ho, wo = self.max_out
-        self.out_cells = ax_out.imshow(np.full((self.big, wo), self._OUTSIDE), cmap=cmap, vmin=0, vmax=4,
-                                       interpolation="nearest")
-        self.out_lines = ax_out.add_collection(LineCollection([], colors="0.55", linewidths=0.6))
-        self.out_a = ax_out.scatter([0], [0], **style_a)
-        self.out_b = ax_out.scatter([1], [0], **style_b)
-        ax_out.set_xticks([])
-        ax_out.set_yticks([])
-        ax_out.set_xlim(-0.5, max(wo, 3) - 0.5 + 0.3)
-        ax_out.set_ylim(self.big - 0.5, -0.5)
-        ax_out.xaxis.set_label_position("top")
-        self.out_label = ax_out.set_xlabel("", fontsize=9)
-        for spine in ax_out.spines.values():
-            spine.set_visible(False)
-        self.legend = self.fig.legend([self.taps_a, self.taps_b], ["taps of output (0, 0)", ""],
-                                      loc="lower center", ncol=2, fontsize=8, frameon=False,
-                                      bbox_to_anchor=(0.5, 0.0))
-        self.title = self.fig.suptitle("", fontsize=10)
-        self.fig.subplots_adjust(left=0.07, right=0.98, top=0.84, bottom=0.16, wspace=0.25)
-
-    def _index_label(self, v, size: int) -> str:
-        i = int(round(v)) - self.P
-        return str(i) if -self.padding <= i < size + self.padding else ""
-
-    def draw(self, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1,
-             title: str | None = None):
-        """Paint one setting; returns the Figure."""
-        h, w, P = self.h, self.w, self.P
-        k, s, p, d = kernel_size, stride, padding, dilation
-        hp, ho, span, unread_h = _axis_layout(h, k, s, p, d)
-        wp, wo, _, unread_w = _axis_layout(w, k, s, p, d)
-        if ho < 1 or wo < 1:
-            raise ValueError(f"draw_conv_geometry: a kernel spanning {span} pixels does not fit in the "
-                             f"padded input {hp}×{wp}")
-        if p > P or ho > self.max_out[0] or wo > self.max_out[1]:
-            raise ValueError(f"ConvGeometryCanvas: padding {p} or output {ho}×{wo} does not fit this canvas "
-                             f"(padding ≤ {P}, output ≤ {self.max_out})")
-        self.padding = p
-        off = P - p  # grid position of padded row / column 0
-        kind = np.full((h + 2 * P, w + 2 * P), self._OUTSIDE)
-        padded = np.ones((hp, wp), dtype=int)
-        padded[p:p + h, p:p + w] = 0
-        padded[unread_h[:, None] | unread_w[None, :]] += 2
-        kind[off:off + hp, off:off + wp] = padded
-        self.cells.set_data(kind)
-        self.lines.set_segments(_grid_segments(hp, wp, off, off))
-        rr, cc = np.nonzero(padded >= 2)
-        self.crosses.set_data(cc + off, rr + off)
-        r, c = _window_taps(0, 0, k, s, d)
-        self.taps_a.set_offsets(np.column_stack([c + off, r + off]))
-        self.box_a.set_bounds(off - 0.5, off - 0.5, span, span)
-        has_b = wo > 1
-        r, c = _window_taps(0, 1, k, s, d) if has_b else (np.zeros(0), np.zeros(0))
-        self.taps_b.set_offsets(np.column_stack([c + off, r + off]) if has_b else np.zeros((0, 2)))
-        self.box_b.set_visible(has_b)
-        self.box_b.set_bounds(off + s - 0.5, off - 0.5, span, span)
-        self.legend.get_texts()[1].set_text(
-            f"taps of output (0, 1): {s} column{'s' * (s != 1)} further" if has_b else "")
-        pad_text = f" + padding {p} = {hp}×{wp}" if p else ""
-        self.in_title.set_text(f"input {h}×{w}{pad_text}")
-
-        out = np.full((self.big, self.max_out[1]), self._OUTSIDE)  # top-aligned with the padded input
-        out[off:off + ho, :wo] = 0
-        self.out_cells.set_data(out)
-        self.out_lines.set_segments(_grid_segments(ho, wo, off, 0))
-        self.out_a.set_offsets([[0, off]])
-        self.out_b.set_offsets([[1, off]])
-        self.out_b.set_visible(has_b)
-        self.out_label.set_text(f"output {ho}×{wo}")
-        if title is None:
-            title = f"Conv2d(kernel_size={k}, stride={s}, padding={p}, dilation={d}):  {h}×{w} → {ho}×{wo}"
-        self.title.set_text(title + "\n" + output_size_formula(h, k, s, p, d, "H"))
-        return self.fig
-
-
-def draw_conv_geometry(h: int, w: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                       dilation: int = 1, title: str | None = None):
-    """One frame of the convolution-geometry explorer.
-
-    Left: the input (white, outlined) inside its zero padding (light grey), with the taps of the
-    window of output pixel (0, 0) (filled dark dots, solid box) and of its right neighbour (0, 1)
-    (hollow squares, dashed box) — the boxes are ``stride`` apart and each spans
-    ``dilation·(kernel_size − 1) + 1`` cells. Rows and columns that no tap of any window reads are
-    shaded and crossed: at the end because the output size is rounded down, in between when the
-    stride is larger than the kernel. Right: the output grid drawn at the same cell size, with the
-    two output pixels marked the same way. Input rows and columns are numbered as in the unpadded
-    input (padding has negative indices).
+    Left: the input (white) inside its zero padding (grey), numbered as in the unpadded input
+    (padding has indices < 0 or ≥ the size), with the taps of the window of output (0, 0) (filled
+    dots, solid box) and of its right neighbour (0, 1) (hollow squares, dashed box): the boxes are
+    ``stride`` apart and each spans ``dilation·(kernel_size − 1) + 1`` cells. Rows and columns no
+    tap of any window reads are crossed. Right: the output grid, with the same two outputs marked.
+    A setting whose kernel does not fit in the padded input gets a frame that says so.
 
     Args:
         h, w: input height and width.
         kernel_size, stride, padding, dilation: ints, as in :class:`layers_lib.Conv2d`.
-        title: the figure title (default: the layer call and the shapes).
+        hide_output: mark the output panel as the answer of a prediction.
 
-    Returns:
-        The matplotlib Figure (see :class:`ConvGeometryCanvas` to draw many settings quickly).
+    Examples:
+        >>> f = conv_geometry_frame(5, 5, 3, stride=2)
+        >>> [p["title"] for p in f["panels"]]
+        ['input 5×5', 'output 2×2']
+        >>> f["panels"][1]["r"], f["panels"][1]["c"]
+        (2, 2)
     """
-    out = ll.conv2d_output_size(h, w, kernel_size, stride, padding, dilation)
-    canvas = ConvGeometryCanvas(h, w, padding, (max(out[0], 1), max(out[1], 1)))
-    return canvas.draw(kernel_size, stride, padding, dilation, title)
+    from layers_lib.viz import frame, grid, message
+
+    k, s, p, d = kernel_size, stride, padding, dilation
+    ho, wo = ll.conv2d_output_size(h, w, k, s, p, d)
+    hp, _, extent, unread_h = _axis_layout(h, k, s, p, d)
+    wp, _, _, unread_w = _axis_layout(w, k, s, p, d)
+    roles = np.full((hp, wp), "p")
+    roles[p:p + h, p:p + w] = "c"
+    pad = f" + padding {p} = {hp}×{wp}" if p else ""
+    title = f"Conv2d(kernel_size={k}, stride={s}, padding={p}, dilation={d}) on a {h}×{w} input"
+    if ho < 1 or wo < 1:
+        return frame(grid(["".join(r) for r in roles], title=f"input {h}×{w}{pad}",
+                          index_from=-p),
+                     message(f"No window fits: the kernel spans {extent} cells "
+                             f"(dilation {d} × (kernel {k} − 1)"
+                             f" + 1) but the padded input has only {hp}. Conv2d raises an error.",
+                             title="output: none"), title=title)
+    roles[unread_h[:, None] | unread_w[None, :]] = "x"
+    dots = [(r, c, "a") for r in d * np.arange(k) for c in d * np.arange(k)]
+    boxes = [(0, 0, extent, extent, "a")]
+    out_dots = [(0, 0, "a")]
+    if wo > 1:
+        dots += [(r, c + s, "b") for r in d * np.arange(k) for c in d * np.arange(k)]
+        boxes.append((0, s, extent, extent, "b"))
+        out_dots.append((0, 1, "b"))
+    return frame(grid(["".join(r) for r in roles], title=f"input {h}×{w}{pad}", dots=dots, boxes=boxes,
+                      index_from=-p),
+                 grid(["c" * wo] * ho, title=f"output {ho}×{wo}", dots=out_dots, answer=hide_output),
+                 title=title)
+
+
+def _conv_answer(h, w, kernel_size, stride=1, padding=0, dilation=1):
+    ho, wo = ll.conv2d_output_size(h, w, kernel_size, stride, padding, dilation)
+    if ho < 1 or wo < 1:
+        return "no output (the kernel does not fit)", ["none", "error", "0", "0×0", "no output"]
+    return f"{ho}×{wo}", [f"{ho}×{wo}"] + ([str(ho)] if ho == wo else [])
+
 
 
 # -- receptive fields -----------------------------------------------------------------------------
@@ -340,7 +223,7 @@ def plot_receptive_fields(stacks: dict, title: str = "How far one unit sees: rec
     ax.set_ylabel("receptive field (input pixels, one axis)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=10, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -391,9 +274,9 @@ def draw_receptive_field(layers, n_in: int = 17, names=None,
     names = names or [f"layer {i}" for i in range(1, len(sizes))]
     labels = ["input"] + [f"{nm}\n(k={k}, s={s}{f', d={d}' if d != 1 else ''})"
                           for nm, (k, s, d) in zip(names, layers, strict=True)]
-    ax.set_yticks(range(len(sizes)), labels, fontsize=8)
+    ax.set_yticks(range(len(sizes)), labels, fontsize=10)
     ax.set_xticks([])
-    ax.set_xlabel(f"input position (the black top unit sees {geo[-1][0]} input pixels)", fontsize=8)
+    ax.set_xlabel(f"input position (the black top unit sees {geo[-1][0]} input pixels)", fontsize=10)
     ax.set_ylim(-0.5, len(sizes) - 0.5)
     ax.set_title(title, fontsize=10)
     for spine in ("top", "right", "bottom"):
@@ -429,14 +312,14 @@ def draw_connectivity(n: int = 7, kernel_size: int = 3,
                             (ax_c, "convolution", f"{k} shared weights")]:
         ax.scatter(xs, np.zeros(n), s=120, c="white", edgecolors="black", zorder=3)
         ax.scatter(xs, np.ones(n), s=120, c="0.6", edgecolors="black", zorder=3)
-        ax.set_yticks([0, 1], ["input", "output"], fontsize=8)
+        ax.set_yticks([0, 1], ["input", "output"], fontsize=10)
         ax.set_xticks([])
         ax.set_ylim(-0.25, 1.25)
-        ax.set_title(f"{what}: {count}", fontsize=9)
+        ax.set_title(f"{what}: {count}", fontsize=10)
         for spine in ax.spines.values():
             spine.set_visible(False)
-    ax_c.set_xlabel("one line style = one weight, reused at every position", fontsize=8)
-    ax_d.set_xlabel("every output reads every input", fontsize=8)
+    ax_c.set_xlabel("one line style = one weight, reused at every position", fontsize=10)
+    ax_d.set_xlabel("every output reads every input", fontsize=10)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -448,7 +331,7 @@ def _slab(ax, x, y, size, depth, face, label=None, dx=0.22, dy=0.22, edge="black
     for i in reversed(range(depth)):
         ax.add_patch(Rectangle((x + i * dx, y + i * dy), size, size, fc=face(i), ec=edge, lw=0.8))
     if label:
-        ax.text(x + size / 2 + (depth - 1) * dx / 2, y - 0.35, label, ha="center", va="top", fontsize=8)
+        ax.text(x + size / 2 + (depth - 1) * dx / 2, y - 0.35, label, ha="center", va="top", fontsize=10)
 
 
 def draw_filters(in_channels: int = 3, out_channels: int = 4, kernel_size: int = 3, size: int = 8,
@@ -469,9 +352,9 @@ def draw_filters(in_channels: int = 3, out_channels: int = 4, kernel_size: int =
     for f in range(o):
         y = 3.1 - f * 1.25
         _slab(ax, fx, y, 0.8, c, lambda i: str(greys[i % len(greys)]), dx=0.12, dy=0.12)
-        ax.text(fx + 1.3 + 0.12 * c, y + 0.45, f"filter {f}: {c}×{k}×{k} + bias", va="center", fontsize=7.5)
+        ax.text(fx + 1.3 + 0.12 * c, y + 0.45, f"filter {f}: {c}×{k}×{k} + bias", va="center", fontsize=10)
     ax.text(fx + 1.2, -1.6 - 0.0, f"{o} filters × ({k}·{k}·{c} + 1) = {o * (per + 1)} parameters",
-            ha="center", fontsize=8)
+            ha="center", fontsize=10)
     _slab(ax, 12.3, 0, 4, o, lambda i: "0.75", f"output: {o} feature map{'s' * (o != 1)}\n{o}×{size}×{size}"
           " (padding 'same')", dx=0.22, dy=0.22)
     ax.annotate("", xy=(fx - 0.3, 2.0), xytext=(4.9 + 0.22 * c, 2.0),
@@ -488,15 +371,20 @@ def draw_filters(in_channels: int = 3, out_channels: int = 4, kernel_size: int =
 
 
 # -- transposed convolution -----------------------------------------------------------------------
+def _grid_lines(ax, rows, cols, color="0.55", lw=0.6):
+    ax.hlines(np.arange(rows + 1) - 0.5, -0.5, cols - 0.5, color=color, lw=lw)
+    ax.vlines(np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, color=color, lw=lw)
+
+
 def _numbers(ax, m, title, vmax, fmt="{:g}", mark=None):
     ax.imshow(m, cmap="Greys", vmin=-0.15 * vmax, vmax=1.6 * vmax, interpolation="nearest")
     _grid_lines(ax, *m.shape)
     for (i, j), v in np.ndenumerate(m):
         ax.text(j, i, fmt.format(v) if v != 0 or mark is None or mark[i, j] else "·", ha="center",
-                va="center", fontsize=8)
+                va="center", fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(title, fontsize=8.5)
+    ax.set_title(title, fontsize=10)
 
 
 def draw_transposed_conv(x, kernel, stride: int = 2,
@@ -542,14 +430,18 @@ def draw_transposed_conv(x, kernel, stride: int = 2,
     return fig
 
 
-# -- the explorers --------------------------------------------------------------------------------
-def geometry_explorer(h: int = 7, w: int = 7, kernel_size=(2, 3, 4), stride=(1, 2, 3), padding=(0, 1, 2),
-                      dilation=(1,), title: str = "Convolution geometry: move the sliders"):
-    """The slider explorer of :func:`draw_conv_geometry` (built with ``viz.explore``).
+# -- the explorer ---------------------------------------------------------------------------------
+def geometry_explorer(h: int = 7, w: int = 7, kernel_size=(1, 2, 3, 4, 5), stride=(1, 2, 3, 4),
+                      padding=(0, 1, 2, 3), dilation=(1, 2, 3),
+                      title: str = "Convolution geometry: move the sliders",
+                      predict: bool = False, initial=None):
+    """The slider explorer of :func:`conv_geometry_frame` (built with ``viz.explore``).
 
     Each of ``kernel_size``, ``stride``, ``padding``, ``dilation`` is a list of values; a list
     with more than one value becomes a slider of that name, a single value stays fixed. The
-    read-out is :func:`conv_geometry_readout`.
+    default covers kernel 1–5 × stride 1–4 × padding 0–3 × dilation 1–3 (240 settings). The
+    read-out is :func:`conv_geometry_readout`. With ``predict=True`` the output grid and the
+    read-out stay hidden until the reader has typed the output size.
     """
     from layers_lib import viz
 
@@ -558,29 +450,26 @@ def geometry_explorer(h: int = 7, w: int = 7, kernel_size=(2, 3, 4), stride=(1, 
     fixed = {name: values[0] for name, values in grid.items() if len(values) == 1}
     sliders = {name: values for name, values in grid.items() if len(values) > 1}
 
-    def setting(**moved):
+    def full(**moved):
         return {**fixed, **moved}
 
-    combos = [setting(**dict(zip(sliders, c, strict=True))) for c in itertools.product(*sliders.values())]
-    outs = [ll.conv2d_output_size(h, w, c["kernel_size"], c["stride"], c["padding"], c["dilation"])
-            for c in combos]
-    largest = (max(o[0] for o in outs), max(o[1] for o in outs))
-    canvas = ConvGeometryCanvas(h, w, max(grid["padding"]), largest, figure=Figure())
-
     def draw(**moved):
-        return canvas.draw(**setting(**moved))
+        return conv_geometry_frame(h, w, **full(**moved), hide_output=predict)
 
     def readout(**moved):
-        return conv_geometry_readout(h, w, **setting(**moved)).replace("\n", "<br>")
+        return conv_geometry_readout(h, w, **full(**moved)).replace("\n", "<br>")
 
     def alt(**moved):
-        s = setting(**moved)
-        ho, wo = ll.conv2d_output_size(h, w, s["kernel_size"], s["stride"], s["padding"], s["dilation"])
-        return (f"A {h}×{w} input grid with padding {s['padding']} and the taps of two neighbouring "
-                f"{s['kernel_size']}×{s['kernel_size']} windows (dilation {s['dilation']}, stride "
-                f"{s['stride']}), next to the {ho}×{wo} output grid.")
+        st = full(**moved)
+        ho, wo = ll.conv2d_output_size(h, w, st["kernel_size"], st["stride"], st["padding"], st["dilation"])
+        size = f"output {ho}×{wo}" if min(ho, wo) >= 1 else "no output: the kernel does not fit"
+        return (f"{h}×{w} input, padding {st['padding']}, kernel {st['kernel_size']}, stride {st['stride']}, "
+                f"dilation {st['dilation']}: {size}.")
 
-    return viz.explore(draw, sliders, readout=readout, title=title, alt=alt)
+    answer = ("Output size (H×W)?", lambda **moved: _conv_answer(h, w, **full(**moved)))
+    return viz.explore(draw, sliders, readout=readout, title=title, alt=alt,
+                       predict=answer if predict else None, initial=initial)
+
 
 
 # -- feature maps of a photograph -----------------------------------------------------------------
@@ -609,17 +498,17 @@ def draw_feature_maps(image, maps, titles, title: str = "Feature maps", clip: fl
     aspect = image.shape[0] / image.shape[1]
     fig, axes = plt.subplots(1, n, figsize=(2.3 * n, 2.3 * aspect + 0.9))
     axes[0].imshow(image, cmap="gray")
-    axes[0].set_title("input", fontsize=9)
+    axes[0].set_title("input", fontsize=10)
     for ax, m, name in zip(axes[1:], maps, titles, strict=True):
         lim = float(np.percentile(np.abs(m), clip)) or 1.0
         ax.imshow(m, cmap="gray", vmin=-lim, vmax=lim)
-        ax.set_title(name, fontsize=9)
+        ax.set_title(name, fontsize=10)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0].set_ylabel(f"height ({image.shape[0]} px)", fontsize=8)
+    axes[0].set_ylabel(f"height ({image.shape[0]} px)", fontsize=10)
     for ax in axes:
-        ax.set_xlabel(f"width ({image.shape[1]} px)", fontsize=8)
+        ax.set_xlabel(f"width ({image.shape[1]} px)", fontsize=10)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -1,10 +1,11 @@
 """Figures for the pooling chapter.
 
-* :func:`draw_pool_geometry` — one frame of the pooling explorer: the padded input with its
-  numbers, the windows of two neighbouring outputs (and, for max pooling, their arg-max), cells no
-  window reads, and the output with its numbers; :func:`pool_readout` and
+* :func:`pool_geometry_frame` — one frame of the pooling explorer, as data drawn in the page: the
+  padded input with its numbers, the windows of two neighbouring outputs (and, for max pooling,
+  their arg-max), cells no window reads, and the output with its numbers; :func:`pool_readout` and
   :func:`pool_size_formula` give the output size with the numbers filled in;
-  :func:`pool_explorer` builds the explorer.
+  :func:`pool_explorer` builds the explorer (kernel, stride, padding, max/avg, ceil_mode).
+* :func:`pool_animation` — the step player: one output position per step.
 * :func:`draw_pool_backward` — the forward and backward pass of a pooling layer on a small grid:
   ``x``, ``y``, the upstream gradient and ``dx``, every number written in its cell.
 * :func:`shift_changes` (numbers), :func:`plot_shift_changes` and :func:`draw_shift_example`
@@ -18,27 +19,22 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Circle, Rectangle
+from matplotlib.patches import Rectangle
 
 import layers_lib as ll
 
 __all__ = [
     "pool_size_formula",
     "pool_readout",
-    "draw_pool_geometry",
-    "PoolGeometryCanvas",
+    "pool_geometry_frame",
     "pool_explorer",
+    "pool_animation",
     "draw_pool_backward",
     "shift_changes",
     "plot_shift_changes",
     "draw_shift_example",
 ]
 
-_A_FILL, _A_EDGE = (0.70, 0.82, 0.93), (0.13, 0.37, 0.66)   # light / dark blue: first window
-_B_FILL, _B_EDGE = (0.99, 0.85, 0.65), (0.85, 0.40, 0.0)    # light / dark orange: next window
-_AB_FILL = (0.80, 0.80, 0.70)                               # read by both windows
-_PAD, _UNREAD = (0.86, 0.86, 0.86), (0.62, 0.62, 0.62)
 
 
 def _fmt(v: float) -> str:
@@ -51,32 +47,40 @@ def _fmt(v: float) -> str:
 
 # -- the output-size formula ----------------------------------------------------------------------
 def pool_size_formula(n: int, kernel_size: int, stride: int | None = None, padding: int = 0,
-                      name: str = "H") -> str:
-    """The pooling output-size formula for one axis (no dilation), with the numbers filled in.
+                      name: str = "H", ceil_mode: bool = False) -> str:
+    """The pooling output-size formula for one axis (no dilation), with the numbers filled in;
+    with ``ceil_mode`` the division rounds up, unless the last window would start in the padding.
 
     Examples:
         >>> print(pool_size_formula(5, 2))
         H_out = ⌊(5 + 2·0 − 2) / 2⌋ + 1 = ⌊3 / 2⌋ + 1 = 2
         >>> print(pool_size_formula(6, 3, 1, 1, name="W"))
         W_out = ⌊(6 + 2·1 − 3) / 1⌋ + 1 = ⌊5 / 1⌋ + 1 = 6
+        >>> print(pool_size_formula(5, 2, ceil_mode=True))
+        H_out = ⌈(5 + 2·0 − 2) / 2⌉ + 1 = ⌈3 / 2⌉ + 1 = 3
     """
     s = kernel_size if stride is None else stride
     num = n + 2 * padding - kernel_size
-    return (f"{name}_out = ⌊({n} + 2·{padding} − {kernel_size}) / {s}⌋ + 1 = ⌊{num} / {s}⌋ + 1"
-            f" = {num // s + 1}")
+    lo, hi = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
+    rounded = -(-num // s) + 1 if ceil_mode else num // s + 1
+    out = ll.pool2d_output_size(n, 1, kernel_size, s, padding, ceil_mode=ceil_mode)[0]
+    text = (f"{name}_out = {lo}({n} + 2·{padding} − {kernel_size}) / {s}{hi} + 1 = {lo}{num} / {s}{hi} + 1"
+            f" = {rounded}")
+    if out != rounded:
+        text += f", minus the last window, which would start in the padding: {out}"
+    return text
 
 
-def _unread(n, k, s, p):
+def _unread(n, k, s, p, ceil_mode=False):
     """Boolean mask over the padded axis: positions no window reads."""
-    padded = n + 2 * p
-    out = (padded - k) // s + 1
-    mask = np.ones(padded, dtype=bool)
-    mask[(np.arange(out)[:, None] * s + np.arange(k)).ravel()] = False
+    mask = np.ones(n + 2 * p, dtype=bool)
+    for start in _window_starts(n, k, s, p, ceil_mode):
+        mask[start:start + k] = False
     return mask
 
 
 def pool_readout(h: int, w: int, kernel_size: int, stride: int | None = None, padding: int = 0,
-                 mode: str = "max") -> str:
+                 mode: str = "max", ceil_mode: bool = False) -> str:
     """The read-out of the pooling explorer: the layer, both formulas and how windows relate.
 
     Examples:
@@ -88,10 +92,12 @@ def pool_readout(h: int, w: int, kernel_size: int, stride: int | None = None, pa
     """
     s = kernel_size if stride is None else stride
     layer = "MaxPool2d" if mode == "max" else "AvgPool2d"
-    ho, wo = ll.pool2d_output_size(h, w, kernel_size, s, padding)
-    lines = [f"{layer}(kernel_size={kernel_size}, stride={s}, padding={padding}): ({h}, {w}) → ({ho}, {wo})",
-             pool_size_formula(h, kernel_size, s, padding, "H"),
-             pool_size_formula(w, kernel_size, s, padding, "W")]
+    ho, wo = ll.pool2d_output_size(h, w, kernel_size, s, padding, ceil_mode=ceil_mode)
+    ceil = ", ceil_mode=True" if ceil_mode else ""
+    lines = [f"{layer}(kernel_size={kernel_size}, stride={s}, padding={padding}{ceil}): "
+             f"({h}, {w}) → ({ho}, {wo})",
+             pool_size_formula(h, kernel_size, s, padding, "H", ceil_mode),
+             pool_size_formula(w, kernel_size, s, padding, "W", ceil_mode)]
     if s < kernel_size:
         note = "stride < kernel: neighbouring windows overlap"
     elif s == kernel_size:
@@ -100,7 +106,7 @@ def pool_readout(h: int, w: int, kernel_size: int, stride: int | None = None, pa
         note = "stride > kernel: some rows and columns fall between windows"
     missed = []
     for what, n in (("row", h), ("column", w)):
-        idx = [str(i - padding) for i in np.flatnonzero(_unread(n, kernel_size, s, padding))
+        idx = [str(i - padding) for i in np.flatnonzero(_unread(n, kernel_size, s, padding, ceil_mode))
                if 0 <= i - padding < n]
         if idx:
             missed.append(f"{what}{'s' * (len(idx) > 1)} {', '.join(idx)}")
@@ -115,15 +121,143 @@ def pool_readout(h: int, w: int, kernel_size: int, stride: int | None = None, pa
     return "\n".join([*lines, note])
 
 
-# -- one frame of the explorer ----------------------------------------------------------------------
-def _grid_segments(rows, cols, top=0, left=0):
-    """Line segments of a ``rows × cols`` grid of unit cells whose top-left cell is (top, left)."""
-    y0, y1, x0, x1 = top - 0.5, top + rows - 0.5, left - 0.5, left + cols - 0.5
-    return ([[(x0, y), (x1, y)] for y in np.arange(rows + 1) + y0]
-            + [[(x, y0), (x, y1)] for x in np.arange(cols + 1) + x0])
+# -- one frame of the explorer, as data -------------------------------------------------------------
+def _window_starts(n: int, k: int, s: int, p: int, ceil_mode: bool) -> np.ndarray:
+    out = ll.pool2d_output_size(n, 1, k, s, p, ceil_mode=ceil_mode)[0]
+    return np.arange(out) * s
 
 
-def _cells(ax, labels, fills, fontsize=9):
+def pool_geometry_frame(x, kernel_size: int, stride: int | None = None, padding: int = 0, mode: str = "max",
+                        ceil_mode: bool = False, hide_output: bool = False) -> dict:
+    """One frame of the pooling explorer, as data (see ``viz.frame``): the padded input with its
+    numbers (padding −∞ for max, 0 for average pooling), the windows of outputs (0, 0) (solid box)
+    and (0, 1) (dashed box) — for max pooling each window's arg-max outlined — cells no window
+    reads (crossed), and the output with its numbers, computed by :class:`layers_lib.MaxPool2d` /
+    :class:`layers_lib.AvgPool2d`. With ``ceil_mode`` a last window may hang past the padded edge
+    (the blank cells). A setting PyTorch rejects (padding over half the kernel) gets a frame that
+    says so.
+
+    Examples:
+        >>> f = pool_geometry_frame(np.arange(30.0).reshape(5, 6), 2)
+        >>> [p["title"] for p in f["panels"]], f["panels"][1]["labels"][0]
+        (['input 5×6', 'output 2×3'], ['7', '9', '11'])
+    """
+    from layers_lib.viz import frame, grid, message
+
+    if mode not in ("max", "avg"):
+        raise ValueError(f"pool_geometry_frame expected mode 'max' or 'avg', got {mode!r}")
+    x = np.asarray(x, dtype=float)
+    k, p = kernel_size, padding
+    s = k if stride is None else stride
+    h, w = x.shape
+    name = "MaxPool2d" if mode == "max" else "AvgPool2d"
+    title = f"{name}(kernel_size={k}, stride={s}, padding={p}, ceil_mode={ceil_mode}) on a {h}×{w} input"
+    xp = np.pad(x, p, constant_values=-np.inf if mode == "max" else 0.0)
+    base = np.full(xp.shape, "p")
+    base[p:p + h, p:p + w] = "c"
+    pad = f" + padding {p} ({'−∞' if mode == 'max' else '0'})" if p else ""
+    if p > k // 2:
+        return frame(grid(["".join(r) for r in base], title=f"input {h}×{w}{pad}", labels=_labels(xp)),
+                     message(f"Padding {p} is more than half the kernel ({k} // 2 = {k // 2}): {name} raises "
+                             "an error (a window could then hold nothing but padding).",
+                             title="output: none"),
+                     title=title)
+    pool = ll.MaxPool2d if mode == "max" else ll.AvgPool2d
+    layer = pool(k, s, p, ceil_mode=ceil_mode)
+    y = layer(x[None, None])[0, 0]
+    ho, wo = y.shape
+    rows, cols = _window_starts(h, k, s, p, ceil_mode), _window_starts(w, k, s, p, ceil_mode)
+    extra_r, extra_c = max(0, rows[-1] + k - xp.shape[0]), max(0, cols[-1] + k - xp.shape[1])
+    roles = np.pad(base, ((0, extra_r), (0, extra_c)), constant_values="_")
+    labels = np.pad(np.array(_labels(xp), dtype=object), ((0, extra_r), (0, extra_c)), constant_values="")
+    read_r, read_c = np.zeros(roles.shape[0], bool), np.zeros(roles.shape[1], bool)
+    for r in rows:
+        read_r[r:r + k] = True
+    for c in cols:
+        read_c[c:c + k] = True
+    unread = (~read_r[:, None] | ~read_c[None, :]) & (roles != "_")
+    roles[unread] = "x"
+    windows = [(0, 0, "a")] + ([(0, cols[1], "b")] if wo > 1 else [])
+    outline, boxes = [], []
+    for r0, c0, style in windows:
+        cells = roles[r0:r0 + k, c0:c0 + k]
+        cells[(cells == "c") | (cells == "p")] = "t" if style == "a" else ("b" if style == "b" else "t")
+        boxes.append((r0, c0, k, k, style))
+        if mode == "max":
+            window = xp[r0:r0 + k, c0:c0 + k]
+            arg = int(np.argmax(window))  # the first maximum, as PyTorch
+            outline.append((r0 + arg // window.shape[1], c0 + arg % window.shape[1]))
+    out_roles = np.full((ho, wo), "c")
+    out_roles[0, 0] = "t"
+    if wo > 1:
+        out_roles[0, 1] = "b"
+    return frame(grid(["".join(r) for r in roles], title=f"input {h}×{w}{pad}", labels=labels.tolist(),
+                      outline=outline, boxes=boxes, index_from=-p),
+                 grid(["".join(r) for r in out_roles], title=f"output {ho}×{wo}", labels=_labels(y),
+                      answer=hide_output),
+                 title=title)
+
+
+def _labels(a) -> list[list[str]]:
+    return [[_fmt(v) for v in row] for row in np.asarray(a)]
+
+
+def _pool_answer(h, w, kernel_size, stride=None, padding=0, ceil_mode=False, **_):
+    if padding > kernel_size // 2:
+        return "no output (padding over half the kernel)", ["none", "error", "no output"]
+    ho, wo = ll.pool2d_output_size(h, w, kernel_size, stride, padding, ceil_mode=ceil_mode)
+    return f"{ho}×{wo}", [f"{ho}×{wo}"] + ([str(ho)] if ho == wo else [])
+
+
+def pool_explorer(x, kernel_size=(1, 2, 3, 4), stride=(1, 2, 3, 4), padding=(0, 1, 2), mode=("max", "avg"),
+                  ceil_mode=(False, True),
+                  title: str = "Pooling: kernel size, stride, padding, max or average",
+                  predict: bool = False, initial=None):
+    """The slider explorer of :func:`pool_geometry_frame` on the input ``x`` (built with
+    ``viz.explore``); the sliders are named ``kernel_size``, ``stride``, ``padding``, ``mode`` and
+    ``ceil_mode`` (a list with one value is held fixed). The default covers kernel 1–4 × stride
+    1–4 × padding 0–2 × max/avg × ceil_mode (192 settings); settings PyTorch rejects (padding over
+    half the kernel) say so. With ``predict=True`` the output and the read-out stay hidden until
+    the reader has typed the output size."""
+    from layers_lib import viz
+
+    x = np.asarray(x, dtype=float)
+    grid = {"kernel_size": list(kernel_size), "stride": list(stride), "padding": list(padding),
+            "mode": list(mode), "ceil_mode": list(ceil_mode)}
+    fixed = {name: values[0] for name, values in grid.items() if len(values) == 1}
+    sliders = {name: values for name, values in grid.items() if len(values) > 1}
+
+    def full(**moved):
+        return {**fixed, **moved}
+
+    def draw(**moved):
+        return pool_geometry_frame(x, **full(**moved), hide_output=predict)
+
+    def readout(**moved):
+        st = full(**moved)
+        if st["padding"] > st["kernel_size"] // 2:
+            return (f"padding {st['padding']} > kernel_size // 2 = {st['kernel_size'] // 2}: "
+                    "PyTorch (and layers_lib) raise an error for this setting.")
+        return pool_readout(*x.shape, **st).replace("\n", "<br>")
+
+    def alt(**moved):
+        st = full(**moved)
+        kind = "Max" if st["mode"] == "max" else "Average"
+        answer = _pool_answer(*x.shape, **st)[0]
+        return (f"{kind} pooling of a {x.shape[0]}×{x.shape[1]} grid of numbers, kernel {st['kernel_size']}, "
+                f"stride {st['stride']}, padding {st['padding']}, ceil_mode {st['ceil_mode']}: "
+                f"output {answer}.")
+
+    answer = ("Output size (H×W)?", lambda **moved: _pool_answer(*x.shape, **full(**moved)))
+    return viz.explore(draw, sliders, readout=readout, title=title, alt=alt,
+                       predict=answer if predict else None, initial=initial)
+
+
+# -- the backward pass ----------------------------------------------------------------------------
+_A_FILL, _A_EDGE = (0.70, 0.82, 0.93), (0.13, 0.37, 0.66)   # light / dark blue: where the gradient goes
+
+
+def _cells(ax, labels, fills, fontsize=10):
     rows, cols = labels.shape
     ax.imshow(fills, interpolation="nearest")
     ax.hlines(np.arange(rows + 1) - 0.5, -0.5, cols - 0.5, color="0.5", lw=0.6)
@@ -132,212 +266,6 @@ def _cells(ax, labels, fills, fontsize=9):
         ax.text(j, i, text, ha="center", va="center", fontsize=fontsize)
 
 
-class PoolGeometryCanvas:
-    """The figure behind :func:`draw_pool_geometry`, built once and repainted for each setting.
-
-    As for :class:`layers_lib.viz.conv.ConvGeometryCanvas`: the input sits at a fixed place with
-    room for the largest padding, the output grid has room for the largest output, and
-    :meth:`draw` only changes colours, numbers, boxes and titles — several times faster than a
-    new figure per frame.
-
-    Args:
-        x: the 2-D input, drawn with its numbers.
-        max_padding: the largest padding to make room for.
-        max_out: ``(rows, cols)`` of the largest output.
-        figure: a Figure to draw into (default: a new pyplot figure).
-    """
-
-    def __init__(self, x, max_padding: int, max_out, figure=None):
-        from matplotlib.collections import LineCollection
-
-        self.x = np.asarray(x, dtype=float)
-        h, w = self.x.shape
-        self.P, self.max_out = max_padding, tuple(max_out)
-        hg, wg = h + 2 * max_padding, w + 2 * max_padding
-        self.big = max(hg, max_padding + self.max_out[0])  # rows drawn (cells stay square)
-        self.fig = plt.figure(figsize=(8.4, 4.4)) if figure is None else figure
-        self.fig.set_size_inches(8.4, 4.4)
-        ratios = [wg + 0.6, max(self.max_out[1], 3) + 0.6]
-        ax_in, ax_out = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": ratios})
-        self.ax_in, self.ax_out = ax_in, ax_out
-        self.fills = ax_in.imshow(np.ones((hg, wg, 3)), interpolation="nearest")
-        self.lines = ax_in.add_collection(LineCollection([], colors="0.5", linewidths=0.6))
-        self.texts = np.array([[ax_in.text(j, i, "", ha="center", va="center", fontsize=9) for j in range(wg)]
-                               for i in range(hg)], dtype=object)
-        corner = max_padding - 0.5
-        ax_in.add_patch(Rectangle((corner, corner), w, h, fill=False, lw=1.6, ec="black"))
-        (self.crosses,) = ax_in.plot([], [], "x", color="0.2", ms=5, ls="none")
-        self.boxes = [ax_in.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.6, ec=edge, ls=ls, zorder=4))
-                      for edge, ls in ((_A_EDGE, "-"), (_B_EDGE, "--"))]
-        self.circles = [ax_in.add_patch(Circle((0, 0), 0.38, fill=False, lw=2, ec=edge, ls=ls, zorder=5))
-                        for edge, ls in ((_A_EDGE, "-"), (_B_EDGE, "--"))]
-        self.padding = 0
-        for axis, n, size in ((ax_in.xaxis, wg, w), (ax_in.yaxis, hg, h)):
-            axis.set_ticks(range(n))
-            axis.set_major_formatter(plt.FuncFormatter(lambda v, _, size=size: self._index_label(v, size)))
-            axis.set_tick_params(labelsize=7, length=0)
-        for spine in ax_in.spines.values():
-            spine.set_visible(False)
-        ax_in.set_xlim(-0.5, wg - 0.5)
-        ax_in.set_ylim(self.big - 0.5, -0.5)
-        ax_in.set_xlabel("input column", fontsize=8)
-        ax_in.set_ylabel("input row", fontsize=8)
-        self.in_title = ax_in.set_title("", fontsize=9)
-
-        wo = self.max_out[1]
-        self.out_fills = ax_out.imshow(np.ones((self.big, wo, 3)), interpolation="nearest")
-        self.out_lines = ax_out.add_collection(LineCollection([], colors="0.5", linewidths=0.6))
-        self.out_texts = np.array([[ax_out.text(j, i, "", ha="center", va="center", fontsize=9)
-                                    for j in range(wo)] for i in range(self.big)], dtype=object)
-        self.out_boxes = [ax_out.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=2.6, ec=edge, ls=ls,
-                                                     zorder=4))
-                          for edge, ls in ((_A_EDGE, "-"), (_B_EDGE, "--"))]
-        ax_out.set_xticks([])
-        ax_out.set_yticks([])
-        ax_out.set_xlim(-0.5, max(wo, 3) - 0.5)
-        ax_out.set_ylim(self.big - 0.5, -0.5)
-        ax_out.xaxis.set_label_position("top")
-        self.out_label = ax_out.set_xlabel("", fontsize=9)
-        for spine in ax_out.spines.values():
-            spine.set_visible(False)
-        self.title = self.fig.suptitle("", fontsize=9.5)
-        self.fig.subplots_adjust(left=0.07, right=0.98, top=0.82, bottom=0.08, wspace=0.2)
-
-    def _index_label(self, v, size: int) -> str:
-        i = int(round(v)) - self.P
-        return str(i) if -self.padding <= i < size + self.padding else ""
-
-    def draw(self, kernel_size: int, stride: int | None = None, padding: int = 0, mode: str = "max",
-             title: str | None = None):
-        """Paint one setting; returns the Figure."""
-        if mode not in ("max", "avg"):
-            raise ValueError(f"draw_pool_geometry expected mode 'max' or 'avg', got {mode!r}")
-        x, P = self.x, self.P
-        k, p = kernel_size, padding
-        s = k if stride is None else stride
-        h, w = x.shape
-        layer = ll.MaxPool2d(k, s, p) if mode == "max" else ll.AvgPool2d(k, s, p)
-        y = layer(x[None, None])[0, 0]
-        ho, wo = y.shape
-        if p > P or ho > self.max_out[0] or wo > self.max_out[1]:
-            raise ValueError(f"PoolGeometryCanvas: padding {p} or output {ho}×{wo} does not fit this canvas "
-                             f"(padding ≤ {P}, output ≤ {self.max_out})")
-        self.padding = p
-        off = P - p
-        xp = np.pad(x, p, constant_values=-np.inf if mode == "max" else 0.0)
-        hp, wp = xp.shape
-        fills = np.ones((hp, wp, 3))
-        inside = np.zeros((hp, wp), dtype=bool)
-        inside[p:p + h, p:p + w] = True
-        fills[~inside] = _PAD
-        unread = _unread(h, k, s, p)[:, None] | _unread(w, k, s, p)[None, :]
-        fills[unread] = _UNREAD
-        a = np.zeros((hp, wp), dtype=bool)
-        a[:k, :k] = True
-        b = np.zeros((hp, wp), dtype=bool)
-        if wo > 1:
-            b[:k, s:s + k] = True
-        fills[a & ~b], fills[b & ~a], fills[a & b] = _A_FILL, _B_FILL, _AB_FILL
-        canvas = np.ones((*self.texts.shape, 3))
-        canvas[off:off + hp, off:off + wp] = fills
-        self.fills.set_data(canvas)
-        self.lines.set_segments(_grid_segments(hp, wp, off, off))
-        for (i, j), t in np.ndenumerate(self.texts):
-            r, c = i - off, j - off
-            t.set_text(_fmt(xp[r, c]) if 0 <= r < hp and 0 <= c < wp else "")
-        rr, cc = np.nonzero(unread)
-        self.crosses.set_data(cc + off, rr + off + 0.3)
-        artists = zip(self.boxes, self.circles, self.out_boxes, strict=True)
-        for ow, (box, circle, out_box) in enumerate(artists):
-            on = ow < wo
-            for artist in (box, out_box):
-                artist.set_visible(on)
-            circle.set_visible(on and mode == "max")
-            box.set_bounds(off + ow * s - 0.5, off - 0.5, k, k)
-            out_box.set_bounds(ow - 0.5, off - 0.5, 1, 1)
-            if on and mode == "max":
-                arg = int(np.argmax(xp[:k, ow * s:ow * s + k]))  # the first maximum, as PyTorch
-                circle.set_center((off + ow * s + arg % k, off + arg // k))
-        pad_text = f" + padding {p} ({'−∞' if mode == 'max' else '0'})" if p else ""
-        self.in_title.set_text(f"input {h}×{w}{pad_text}")
-
-        out_fills = np.ones((self.big, self.max_out[1], 3))
-        out_fills[off, 0] = _A_FILL
-        if wo > 1:
-            out_fills[off, 1] = _B_FILL
-        self.out_fills.set_data(out_fills)
-        self.out_lines.set_segments(_grid_segments(ho, wo, off, 0))
-        for (i, j), t in np.ndenumerate(self.out_texts):
-            r = i - off
-            t.set_text(_fmt(y[r, j]) if 0 <= r < ho and j < wo else "")
-        self.out_label.set_text(f"output {ho}×{wo}")
-        name = "MaxPool2d" if mode == "max" else "AvgPool2d"
-        if title is None:
-            title = f"{name}(kernel_size={k}, stride={s}, padding={p}):  {h}×{w} → {ho}×{wo}"
-        self.title.set_text(title + "\n" + pool_size_formula(h, k, s, p, "H") + "   "
-                            + pool_size_formula(w, k, s, p, "W"))
-        return self.fig
-
-
-def draw_pool_geometry(x, kernel_size: int, stride: int | None = None, padding: int = 0, mode: str = "max",
-                       title: str | None = None):
-    """One frame of the pooling explorer: the padded input with its numbers, the windows of outputs
-    (0, 0) (blue, solid box) and (0, 1) (orange, dashed box) — for max pooling their arg-max is
-    circled — cells no window reads (dark grey, crossed), and the output with its numbers,
-    computed by :class:`layers_lib.MaxPool2d` / :class:`layers_lib.AvgPool2d`.
-
-    Args:
-        x: a small 2-D input, e.g. 5×6 integers.
-        kernel_size, stride, padding: ints (``stride=None`` means ``kernel_size``).
-        mode: ``"max"`` or ``"avg"``.
-        title: the figure title (default: the layer and the shapes).
-
-    Returns:
-        The matplotlib Figure (see :class:`PoolGeometryCanvas` to draw many settings quickly).
-    """
-    x = np.asarray(x, dtype=float)
-    out = ll.pool2d_output_size(*x.shape, kernel_size, stride, padding)
-    return PoolGeometryCanvas(x, padding, out).draw(kernel_size, stride, padding, mode, title)
-
-
-def pool_explorer(x, kernel_size=(2, 3), stride=(1, 2, 3), padding=(0, 1), mode=("max", "avg"),
-                  title: str = "Pooling: kernel size, stride, padding, max or average"):
-    """The slider explorer of :func:`draw_pool_geometry` on the input ``x`` (built with
-    ``viz.explore``); the sliders are named ``kernel_size``, ``stride``, ``padding`` and ``mode``
-    (a list with one value is held fixed). Settings whose padding exceeds half the kernel (which
-    PyTorch rejects) are not offered: keep ``max(padding) <= min(kernel_size) // 2``."""
-    from layers_lib import viz
-
-    x = np.asarray(x, dtype=float)
-    grid = {"kernel_size": list(kernel_size), "stride": list(stride), "padding": list(padding),
-            "mode": list(mode)}
-    if max(grid["padding"]) > min(grid["kernel_size"]) // 2:
-        raise ValueError("pool_explorer: padding must be at most half the smallest kernel size")
-    fixed = {name: values[0] for name, values in grid.items() if len(values) == 1}
-    sliders = {name: values for name, values in grid.items() if len(values) > 1}
-    outs = [ll.pool2d_output_size(*x.shape, k, s, p) for k in grid["kernel_size"] for s in grid["stride"]
-            for p in grid["padding"]]
-    canvas = PoolGeometryCanvas(x, max(grid["padding"]), (max(o[0] for o in outs), max(o[1] for o in outs)),
-                                figure=Figure())
-
-    def draw(**moved):
-        return canvas.draw(**{**fixed, **moved})
-
-    def readout(**moved):
-        return pool_readout(*x.shape, **{**fixed, **moved}).replace("\n", "<br>")
-
-    def alt(**moved):
-        st = {**fixed, **moved}
-        ho, wo = ll.pool2d_output_size(*x.shape, st["kernel_size"], st["stride"], st["padding"])
-        kind = "Max" if st["mode"] == "max" else "Average"
-        return (f"{kind} pooling of a {x.shape[0]}×{x.shape[1]} grid of numbers with a "
-                f"{st['kernel_size']}×{st['kernel_size']} window, stride {st['stride']}, padding "
-                f"{st['padding']}: the first two windows are outlined, and the {ho}×{wo} output is shown.")
-
-    return viz.explore(draw, sliders, readout=readout, title=title, alt=alt)
-
-
-# -- the backward pass ----------------------------------------------------------------------------
 def draw_pool_backward(x, dy, kernel_size: int, stride: int | None = None, mode: str = "max",
                        title: str | None = None):
     """Forward and backward of one pooling layer on a small grid: ``x`` (for max pooling the
@@ -371,7 +299,7 @@ def draw_pool_backward(x, dy, kernel_size: int, stride: int | None = None, mode:
         if a is dx:
             fills[a != 0] = _A_FILL
         _cells(ax, np.vectorize(_fmt, otypes=[object])(a), fills)
-        ax.set_title(name, fontsize=9)
+        ax.set_title(name, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_anchor("N")
@@ -469,11 +397,95 @@ def draw_shift_example(rows, columns, title: str = "Shift the input by one pixel
             ax.set_xticks([])
             ax.set_yticks([])
             if i == 0:
-                ax.set_title(columns[j], fontsize=9)
+                ax.set_title(columns[j], fontsize=10)
             if j == 0:
-                ax.set_ylabel(labels[i], fontsize=9)
+                ax.set_ylabel(labels[i], fontsize=10)
             if i == n_rows - 1:
-                ax.set_xlabel(f"{img.shape[0]}×{img.shape[1]} pixels", fontsize=8)
+                ax.set_xlabel(f"{img.shape[0]}×{img.shape[1]} pixels", fontsize=10)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# -- the step-by-step player ------------------------------------------------------------------------
+def pool_animation(x, kernel_size, stride=None, padding=0, mode: str = "max", title: str | None = None,
+                   interval_ms: int = 900, dpi=None):
+    """Max or average pooling one output position at a time: the window highlighted on the padded
+    input (for max pooling the arg-max is darker and outlined) and the output filling in.
+
+    Conventions as in PyTorch: ``stride`` defaults to ``kernel_size``; max pooling pads with −∞
+    (padding never wins); average pooling pads with zeros and divides by the full window size
+    (``count_include_pad=True``); padding is at most half the kernel size; the first maximum in
+    the window wins a tie.
+
+    Args:
+        x: a small 2-D input.
+        kernel_size, stride, padding: ints or (height, width) pairs.
+        mode: ``"max"`` or ``"avg"``.
+        title, interval_ms: the caption and the delay between frames when playing; dpi: ignored.
+
+    Shape:
+        - Output: (H_out, W_out) with H_out = floor((H_in + 2*padding - kernel_size) / stride + 1).
+
+    Returns:
+        An ``Animation`` with H_out·W_out frames; ``result`` is the output.
+
+    Examples:
+        >>> anim = pool_animation(np.array([[1.0, 3.0], [2.0, 0.0]]), 2)
+        >>> anim.result, anim.readouts[0]
+        (array([[3.]]), '<b>y[0, 0]</b> = max(1, 3, 2, 0) = <b>3</b> (at row 0, column 1)')
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from layers_lib._checks import pair
+
+    from . import _steps as st
+    from ._scene import frame, grid
+
+    name = "pool_animation"
+    x = st.grid_values(name, x, "x")
+    if mode not in ("max", "avg"):
+        raise ValueError(f"{name} expected mode 'max' or 'avg', got {mode!r}")
+    kh, kw = pair(name, "kernel_size", kernel_size)
+    sh, sw = pair(name, "stride", kernel_size if stride is None else stride)
+    ph, pw = pair(name, "padding", padding, 0)
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"{name}: padding should be at most half the kernel size, got padding "
+                         f"{(ph, pw)} for kernel {(kh, kw)}")
+    H, W = x.shape
+    Ho, Wo = st.out_size(name, x.shape, (kh, kw), (sh, sw), (ph, pw), (1, 1))
+    xp = np.pad(x, ((ph, ph), (pw, pw)), constant_values=-np.inf if mode == "max" else 0.0)
+    windows = sliding_window_view(xp, (kh, kw))[::sh, ::sw].reshape(Ho, Wo, kh * kw)
+    arg = windows.argmax(axis=-1)  # the first maximum, as PyTorch
+    y = windows.max(axis=-1) if mode == "max" else windows.sum(axis=-1) / (kh * kw)
+
+    fx, fy = st.formatter(x), st.formatter(y)
+    title = title or (f"{'Max' if mode == 'max' else 'Average'} pooling {kh}×{kw}, "
+                      f"stride {st.setting((sh, sw))}, padding {st.setting((ph, pw))}")
+    base = st.padded_roles(xp.shape, H, W, ph, pw)
+    x_labels = st.labels(xp, fx)
+    x_title = f"input x ({H}×{W}), padding {st.setting((ph, pw))}"
+    steps, n = [], Ho * Wo
+    for step, (i, j) in enumerate(np.ndindex(Ho, Wo)):
+        r0, c0 = i * sh, j * sw
+        roles = base.copy()
+        roles[r0:r0 + kh, c0:c0 + kw] = "t"
+        values = [fx(v) for v in windows[i, j]]
+        if mode == "max":
+            ar, ac = r0 + arg[i, j] // kw, c0 + arg[i, j] % kw
+            roles[ar, ac] = "s"
+            outlined, formula = [(ar, ac)], f"max({', '.join(values)})"
+            where = f" (at row {ar - ph}, column {ac - pw})"
+        else:
+            outlined, formula, where = [], f"({' + '.join(values)}) / {kh * kw}", ""
+        shown = formula if len(formula) <= 80 else formula[:76] + " …"
+        panels = [grid(st.rows(roles), title=x_title, labels=x_labels, outline=outlined,
+                       boxes=[(r0, c0, kh, kw, "k")]),
+                  st.filling_panel(y, fy, step, f"output y ({Ho}×{Wo})")]
+        steps.append(st.Step(
+            frame(panels, notes=[f"y[{i}, {j}] = {shown} = {fy(y[i, j])}{where}"]),
+            readout=f"<b>y[{i}, {j}]</b> = {formula} = <b>{fy(y[i, j])}</b>{where}",
+            alt=(f"Step {step + 1} of {n}: the {kh}×{kw} window at rows {st.span(r0, r0 + kh - 1)} and "
+                 f"columns {st.span(c0, c0 + kw - 1)} of the padded input; "
+                 f"output y[{i}, {j}] = {fy(y[i, j])}.")))
+    return st.animation(title, steps, y, interval_ms)
