@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import matplotlib
 import numpy as np
@@ -35,47 +36,82 @@ def test_readout_names_the_rows_and_columns_no_window_reads():
     assert lines[0].endswith("= 2") and lines[1].endswith("= 4")
 
 
-def test_draw_conv_geometry_marks_taps_unread_cells_and_the_output():
-    fig = vc.draw_conv_geometry(7, 7, kernel_size=2, stride=3)
-    ax_in, ax_out = fig.axes
-    assert "Conv2d(kernel_size=2, stride=3, padding=0, dilation=1)" in fig._suptitle.get_text()
-    assert ax_in.get_xlabel() and ax_in.get_ylabel() and ax_out.get_xlabel() == "output 2×2"
-    taps_a = ax_in.collections[1].get_offsets()  # (col, row) of the taps of output (0, 0)
-    taps_b = ax_in.collections[2].get_offsets()
-    assert sorted(map(tuple, np.asarray(taps_a).tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    assert sorted(map(tuple, np.asarray(taps_b).tolist())) == [(3, 0), (3, 1), (4, 0), (4, 1)]
-    crosses = ax_in.lines[0]
-    unread = set(zip(crosses.get_ydata(), crosses.get_xdata(), strict=True))
-    assert (2, 0) in unread and (6, 6) in unread and (0, 0) not in unread and (3, 4) not in unread
+def panels(frame):
+    return {p["title"].split()[0].rstrip(":"): p for p in frame["panels"]}
 
 
-def test_dilated_taps_are_spread_apart():
-    fig = vc.draw_conv_geometry(9, 9, kernel_size=3, dilation=2)
-    taps = np.asarray(fig.axes[0].collections[1].get_offsets())
-    assert sorted(set(taps[:, 0].tolist())) == [0, 2, 4]
+def test_geometry_frame_marks_taps_unread_cells_and_the_output():
+    f = vc.conv_geometry_frame(7, 7, kernel_size=2, stride=3)
+    assert f["title"] == "Conv2d(kernel_size=2, stride=3, padding=0, dilation=1) on a 7×7 input"
+    grid_in, grid_out = panels(f)["input"], panels(f)["output"]
+    assert grid_out["title"] == "output 2×2" and (grid_out["r"], grid_out["c"]) == (2, 2)
+    taps_a = sorted((r, c) for r, c, s in grid_in["dots"] if s == "a")
+    taps_b = sorted((r, c) for r, c, s in grid_in["dots"] if s == "b")
+    assert taps_a == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert taps_b == [(0, 3), (0, 4), (1, 3), (1, 4)]  # stride 3 columns further
+    # windows start at 0 and 3 and span 2: rows/columns 2, 5 and 6 are never read
+    unread = {(r, c) for r, row in enumerate(grid_in["fill"]) for c, role in enumerate(row) if role == "x"}
+    expected = {(r, c) for r in range(7) for c in range(7) if r in (2, 5, 6) or c in (2, 5, 6)}
+    assert unread == expected
 
 
-def test_canvas_repaints_without_new_artists_and_checks_its_room():
-    canvas = vc.ConvGeometryCanvas(7, 7, max_padding=2, max_out=(10, 10), figure=matplotlib.figure.Figure())
-    fig = canvas.draw(3, 1, 1, 1)
-    n_artists = len(fig.axes[0].get_children())
-    canvas.draw(4, 3, 2, 1)
-    assert len(fig.axes[0].get_children()) == n_artists
-    with pytest.raises(ValueError, match="does not fit this canvas"):
-        canvas.draw(2, 1, 3, 1)
-    with pytest.raises(ValueError, match="does not fit"):
-        vc.draw_conv_geometry(3, 3, kernel_size=5)
+def test_dilated_taps_are_spread_apart_and_padding_is_numbered_negative():
+    f = vc.conv_geometry_frame(9, 9, kernel_size=3, dilation=2, padding=1)
+    grid_in = panels(f)["input"]
+    assert sorted({c for _, c, s in grid_in["dots"] if s == "a"}) == [0, 2, 4]
+    assert grid_in["i0"] == -1 and grid_in["fill"][0] == "p" * 11 and grid_in["fill"][1][1:-1] == "c" * 9
+    assert grid_in["boxes"][0] == [0, 0, 5, 5, "a"]  # a window spans dilation·(k − 1) + 1 = 5 cells
+
+
+def test_a_kernel_that_does_not_fit_gets_a_frame_that_says_so():
+    f = vc.conv_geometry_frame(3, 3, kernel_size=5)
+    assert [p["t"] for p in f["panels"]] == ["grid", "msg"]
+    assert "the kernel spans 5 cells" in f["panels"][1]["text"] and "has only 3" in f["panels"][1]["text"]
+
+
+def test_every_setting_of_the_chapter_explorer_shows_the_output_size_of_the_layer():
+    """The 240 settings of the conv chapter's explorer: the output grid of each frame has exactly the
+    size PyTorch's Conv2d gives (checked with torch itself), or the frame says the kernel does not fit."""
+    import torch
+
+    ex = vc.geometry_explorer(h=7, w=7)
+    assert len(ex) == 240 and ex.payload <= 250_000
+    x = torch.zeros(1, 1, 7, 7, dtype=torch.float64)
+    for setting, frame in zip(ex.settings, ex.frames, strict=True):
+        k, s, p, d = setting["kernel_size"], setting["stride"], setting["padding"], setting["dilation"]
+        try:
+            shape = tuple(torch.nn.functional.conv2d(x, torch.zeros(1, 1, k, k, dtype=torch.float64),
+                                                     stride=s, padding=p, dilation=d).shape[2:])
+        except RuntimeError:
+            shape = None
+        out = panels(frame)["output"]
+        if shape is None:
+            assert out["t"] == "msg", setting
+            assert ll.conv2d_output_size(7, 7, k, s, p, d)[0] < 1
+        else:
+            assert (out["r"], out["c"]) == shape == ll.conv2d_output_size(7, 7, k, s, p, d), setting
+            assert len(out["fill"]) * len(out["fill"][0]) == shape[0] * shape[1]
+
+
+def test_predicting_explorer_hides_the_output_and_knows_the_answer():
+    ex = vc.geometry_explorer(h=7, w=7, kernel_size=[4], stride=[3], padding=[1, 2], dilation=[1],
+                              predict=True)
+    assert ex.question == "Output size (H×W)?"
+    assert [a[0] for a in ex.answers] == ["2×2", "3×3"]  # ⌊(7 + 2 − 4)/3⌋ + 1 = 2, ⌊(7 + 4 − 4)/3⌋ + 1 = 3
+    assert all(panels(f)["output"]["answer"] for f in ex.frames)
 
 
 def test_geometry_explorer_has_one_distinct_frame_and_readout_per_setting():
-    ex = vc.geometry_explorer(h=7, w=7, kernel_size=[2, 3], stride=[1, 2], padding=[0, 1], title="t")
+    ex = vc.geometry_explorer(h=7, w=7, kernel_size=[2, 3], stride=[1, 2], padding=[0, 1], dilation=[1],
+                              title="t")
     assert list(ex.params) == ["kernel_size", "stride", "padding"]  # single-valued dilation is fixed
-    assert len(ex) == 8 and len(set(ex.frames)) == 8 and len(set(ex.readouts)) == 8
+    frames = {json.dumps(f) for f in ex.frames}
+    assert len(ex) == 8 and len(frames) == 8 and len(set(ex.readouts)) == 8
     for setting, readout in zip(ex.settings, ex.readouts, strict=True):
         ho, _ = ll.conv2d_output_size(7, 7, setting["kernel_size"], setting["stride"], setting["padding"])
         assert f"output {ho}×{ho}" in readout and "<br>" in readout
     dil = vc.geometry_explorer(h=9, w=9, kernel_size=[3], stride=[1], padding=[0, 2], dilation=[1, 2])
-    assert list(dil.params) == ["padding", "dilation"] and len(set(dil.frames)) == 4
+    assert list(dil.params) == ["padding", "dilation"] and len({json.dumps(f) for f in dil.frames}) == 4
 
 
 @pytest.mark.parametrize("layers", [[(3, 1)] * 4, [(3, 1), (2, 2), (3, 1), (2, 2)], [(3, 2, 2), (5, 1, 3)]])
@@ -130,7 +166,7 @@ def test_transposed_conv_panels_sum_to_the_layer_output():
 
 
 def test_explorer_settings_cover_the_whole_grid():
-    ex = vc.geometry_explorer(h=7, w=7, kernel_size=[2, 4], stride=[1, 3], padding=[0, 2])
+    ex = vc.geometry_explorer(h=7, w=7, kernel_size=[2, 4], stride=[1, 3], padding=[0, 2], dilation=[1])
     grid = [dict(zip(["kernel_size", "stride", "padding"], c, strict=True))
             for c in itertools.product([2, 4], [1, 3], [0, 2])]
     assert ex.settings == grid

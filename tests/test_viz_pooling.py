@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import matplotlib
 import numpy as np
 import pytest
@@ -40,35 +42,70 @@ def test_readout_describes_overlap_gaps_and_padding():
     assert "counts in the divisor" in vp.pool_readout(5, 6, 3, 2, 1, "avg")
 
 
+def panels(frame):
+    return {p["title"].split()[0].rstrip(":"): p for p in frame["panels"]}
+
+
 @pytest.mark.parametrize("mode", ["max", "avg"])
-@pytest.mark.parametrize("k, s, p", [(2, 2, 0), (3, 2, 1), (2, 1, 1)])
-def test_pool_geometry_shows_the_layer_output(mode, k, s, p):
-    fig = vp.draw_pool_geometry(X, k, s, p, mode)
-    ax_in, ax_out = fig.axes
-    layer = ll.MaxPool2d(k, s, p) if mode == "max" else ll.AvgPool2d(k, s, p)
-    y = layer(X[None, None])[0, 0]
-    assert cell_texts(ax_out) == [vp._fmt(v) for v in y.ravel()]
-    assert ax_out.get_xlabel() == f"output {y.shape[0]}×{y.shape[1]}"
+@pytest.mark.parametrize("k, s, p, ceil", [(2, 2, 0, False), (3, 2, 1, False), (2, 1, 1, False),
+                                           (2, 2, 0, True), (3, 2, 1, True)])
+def test_pool_geometry_frame_shows_the_layer_output(mode, k, s, p, ceil):
+    import torch
+
+    f = vp.pool_geometry_frame(X, k, s, p, mode, ceil_mode=ceil)
+    pool = torch.nn.MaxPool2d(k, s, p, ceil_mode=ceil) if mode == "max" else \
+        torch.nn.AvgPool2d(k, s, p, ceil_mode=ceil)
+    y = pool(torch.tensor(X)[None, None])[0, 0].numpy()
+    out = panels(f)["output"]
+    assert out["title"] == f"output {y.shape[0]}×{y.shape[1]}" and (out["r"], out["c"]) == y.shape
+    assert [float(v) for row in out["labels"] for v in row] == pytest.approx(np.round(y.ravel(), 2), abs=0.01)
+    grid_in = panels(f)["input"]
     pad = "−∞" if mode == "max" else "0"
-    shown = cell_texts(ax_in)
-    assert len(shown) == (5 + 2 * p) * (6 + 2 * p)
-    assert shown.count(pad) >= 2 * p * (5 + 6 + 2 * p)
-    assert ("MaxPool2d" if mode == "max" else "AvgPool2d") in fig._suptitle.get_text()
+    assert grid_in["labels"][0][0] == (pad if p else vp._fmt(X[0, 0]))
+    assert ("MaxPool2d" if mode == "max" else "AvgPool2d") in f["title"]
 
 
-def test_argmax_circles_follow_the_first_maximum():
+def test_argmax_outlines_follow_the_first_maximum():
     x = np.array([[7.0, 7.0, 1.0, 2.0], [0.0, 7.0, 2.0, 1.0]])  # window 0: tie of three 7s
-    fig = vp.draw_pool_geometry(x, 2)
-    circles = [c for c in fig.axes[0].patches if type(c).__name__ == "Circle"]
-    assert [c.center for c in circles] == [(0, 0), (3, 0)]  # (col, row): first 7; the 2 at (0, 3)
+    f = vp.pool_geometry_frame(x, 2)
+    assert panels(f)["input"]["outline"] == [[0, 0], [0, 3]]  # (row, col): the first 7; the 2 at (0, 3)
+
+
+def test_ceil_mode_keeps_a_partial_last_window_hanging_past_the_edge():
+    f = vp.pool_geometry_frame(X, 2, ceil_mode=True)  # 5×6 → 3×3: the third row of windows is partial
+    grid_in = panels(f)["input"]
+    assert (panels(f)["output"]["r"], panels(f)["output"]["c"]) == (3, 3)
+    assert grid_in["r"] == 6 and grid_in["fill"][5] == "_" * 6  # the blank overhang below row 4
+
+
+def test_every_setting_of_the_chapter_explorer_shows_the_layer_output_size():
+    import torch
+
+    ex = vp.pool_explorer(X)
+    assert len(ex) == 192 and ex.payload <= 250_000
+    for setting, frame in zip(ex.settings, ex.frames, strict=True):
+        k, s, p, ceil = setting["kernel_size"], setting["stride"], setting["padding"], setting["ceil_mode"]
+        try:
+            shape = tuple(torch.nn.functional.max_pool2d(torch.tensor(X)[None, None], k, s, p,
+                                                         ceil_mode=ceil).shape[2:])
+        except RuntimeError:
+            shape = None
+        out = panels(frame)["output"]
+        if shape is None:
+            assert out["t"] == "msg" and p > k // 2, setting
+        else:
+            assert (out["r"], out["c"]) == shape, setting
+            assert shape == ll.pool2d_output_size(5, 6, k, s, p, ceil_mode=ceil)
 
 
 def test_explorer_frames_and_readouts_differ_for_every_setting():
-    ex = vp.pool_explorer(X, kernel_size=[2, 3], stride=[1, 2], padding=[0, 1], mode=["max", "avg"])
+    ex = vp.pool_explorer(X, kernel_size=[2, 3], stride=[1, 2], padding=[0, 1], mode=["max", "avg"],
+                          ceil_mode=[False])
     assert list(ex.params) == ["kernel_size", "stride", "padding", "mode"]
-    assert len(ex) == 16 and len(set(ex.frames)) == 16 and len(set(ex.readouts)) == 16
-    with pytest.raises(ValueError):
-        vp.pool_explorer(X, kernel_size=[2], padding=[0, 2])
+    assert len(ex) == 16 and len({json.dumps(f) for f in ex.frames}) == 16 and len(set(ex.readouts)) == 16
+    predicted = vp.pool_explorer(X, kernel_size=[3], stride=[2, 3], padding=[1], mode=["max"],
+                                 ceil_mode=[False], predict=True)
+    assert predicted.answers == [["3×3", ["3×3", "3"]], ["2×2", ["2×2", "2"]]]  # ⌊(5 + 2 − 3)/s⌋ + 1
 
 
 def test_pool_backward_figure_shows_the_layer_gradient():

@@ -161,6 +161,16 @@ print("layer == loops:", np.allclose(y_layer, y_loops))
 # %% mystnb={"image": {"alt": "Schematic of a convolution layer: an input block of 3 channels, four small filters each 3 channels deep and 3 by 3 wide, and an output block of 4 feature maps, one per filter."}}
 viz.conv.draw_filters(in_channels=3, out_channels=4, kernel_size=3);
 
+# %% [markdown]
+# Step through a small case with numbers: a 3-channel 4×4 input and two filters of shape
+# $(3, 3, 3)$. Each step shows, for one output position, the three per-channel windows and
+# kernels, the three per-channel sums, their total plus the bias, and where the result lands —
+# filter 0 fills output channel 0, then filter 1 fills channel 1.
+
+# %%
+viz.multichannel_conv_animation(rng.integers(0, 4, size=(3, 4, 4)), rng.integers(-1, 2, size=(2, 3, 3, 3)),
+                                np.array([0.5, -1.0]))
+
 # %%
 rgb_conv = ll.Conv2d(in_channels=3, out_channels=4, kernel_size=3, rng=rng)
 print("weight:", rgb_conv.weight.shape, " bias:", rgb_conv.bias.shape)
@@ -226,18 +236,23 @@ for k, d in [(3, 1), (5, 1), (3, 2), (4, 1)]:
 # :class: tip
 # Before you touch a slider, work out on paper the output size of a 7×7 input with kernel 4,
 # stride 3, padding 2 — and which rows, if any, no window reads. Then move the sliders to that
-# setting and check. (This is exercise {ref}`conv-ex-predict` below.)
+# setting, type your answer into the box and press *Check*: the explorer hides the output grid
+# and the formula until you have predicted, for every setting. (This is exercise
+# {ref}`conv-ex-predict` below.)
 # ```
 #
-# The left grid is the 7×7 input (white) inside its zero padding (grey); the dots are the taps of
-# the window that computes output $(0, 0)$, the hollow squares those of its right neighbour
-# $(0, 1)$ — they are `stride` columns apart. Crossed grey cells are never read by any window: at
-# the end because of the floor, in the middle when the stride is larger than the kernel. The
-# output grid on the right is drawn at the same scale; the read-out fills in the formula.
+# The left grid is the 7×7 input (white) inside its zero padding (grey), numbered as in the input
+# itself (padding has indices below 0 or from 7 on); the dots are the taps of the window that
+# computes output $(0, 0)$, the hollow squares those of its right neighbour $(0, 1)$ — they are
+# `stride` columns apart. Crossed grey cells are never read by any window: at the end because of
+# the floor, in the middle when the stride is larger than the kernel. The output grid is on the
+# right (below it on a phone); the read-out fills in the formula. The sliders cover every kernel
+# size from 1 to 5, stride 1 to 4, padding 0 to 3 and dilation 1 to 3 — 240 settings, some of
+# which do not fit (the explorer says so, as `Conv2d` would).
 
 # %%
-viz.conv.geometry_explorer(h=7, w=7, kernel_size=[2, 3, 4], stride=[1, 2, 3], padding=[0, 1, 2],
-                           title="Kernel size, stride and padding on a 7×7 input")
+viz.conv.geometry_explorer(h=7, w=7, title="Kernel size, stride, padding and dilation on a 7×7 input",
+                           predict=True, initial={"kernel_size": 3, "stride": 1, "padding": 0})
 
 # %% [markdown]
 # Things to try: stride 1 with padding $(k-1)/2$ keeps the size ('same'); stride 2 roughly halves

@@ -162,16 +162,21 @@ print(ll.MaxPool2d(2, ceil_mode=True)(np.arange(25.0).reshape(1, 1, 5, 5))[0, 0]
 # :class: tip
 # The input below is 5×6. Before moving any slider, predict the output shape of max pooling with
 # kernel 3, stride 2, padding 1 — and which input rows or columns, if any, no window reads with
-# kernel 2, stride 3, padding 0. Then set the sliders and check (exercise {ref}`pool-ex-predict`).
+# kernel 2, stride 3, padding 0. Then set the sliders, type the output shape into the box and press
+# *Check*: the output and the formula stay hidden until you have predicted (exercise
+# {ref}`pool-ex-predict`).
 # ```
 #
-# The blue (solid) and orange (dashed) boxes are the windows of outputs $(0, 0)$ and $(0, 1)$;
-# for max pooling their maxima are circled. Padding cells show $-\infty$ (max) or $0$ (average);
-# crossed dark cells are never read. The read-out fills in the formula.
+# The solid and dashed boxes are the windows of outputs $(0, 0)$ and $(0, 1)$; for max pooling
+# each window's maximum is outlined. Padding cells show $-\infty$ (max) or $0$ (average); crossed
+# dark cells are never read; with `ceil_mode` a last window may hang past the padded edge (the
+# blank cells it covers are ignored). The sliders cover kernel 1 to 4, stride 1 to 4, padding 0 to
+# 2, max or average, and `ceil_mode` off or on — 192 settings; padding over half the kernel is
+# refused, as PyTorch refuses it. The read-out fills in the formula.
 
 # %%
 fmap_5x6 = rng.integers(0, 10, size=(5, 6))
-viz.pooling.pool_explorer(fmap_5x6, kernel_size=[2, 3], stride=[1, 2, 3], padding=[0, 1], mode=["max", "avg"])
+viz.pooling.pool_explorer(fmap_5x6, predict=True, initial={"kernel_size": 2, "stride": 2, "padding": 0})
 
 # %% [markdown]
 # ## A walk through shapes
