@@ -195,7 +195,8 @@ class Lab:
 
 
 def frame(root) -> tuple[str | None, str | None]:
-    return root.get_attribute("data-frame"), root.locator(".ll-frame").get_attribute("src")
+    """The frame index shown and the figure's drawn markup (SVG drawn from the frame's data)."""
+    return root.get_attribute("data-frame"), root.locator(".ll-figure").inner_html()
 
 
 def drag_to(page, slider, fraction: float) -> None:
@@ -215,10 +216,9 @@ def drag_to(page, slider, fraction: float) -> None:
 
 
 def wait_for_frame(page, root, before) -> None:
-    """Wait until ``root`` shows a frame other than ``before`` (index and picture), loaded."""
+    """Wait until ``root`` shows a frame other than ``before`` (index and drawing)."""
     page.wait_for_function(
-        "([r, f, s]) => r.getAttribute('data-frame') !== f && r.querySelector('.ll-frame').complete"
-        " && r.querySelector('.ll-frame').getAttribute('src') !== s",
+        "([r, f, s]) => r.getAttribute('data-frame') !== f && r.querySelector('.ll-figure').innerHTML !== s",
         arg=[root.element_handle(), before[0], before[1]], timeout=FRAME_TIMEOUT_MS)
 
 
@@ -230,7 +230,7 @@ def move_every_slider(page, root) -> None:
         if slider.get_attribute("max") == "0":
             continue
         before = frame(root)
-        pixels = root.locator(".ll-frame").screenshot()
+        pixels = root.locator(".ll-figure").screenshot()
         at_start = int(slider.input_value()) < int(slider.get_attribute("max")) / 2
         started = time.monotonic()
         drag_to(page, slider, 1.0 if at_start else 0.0)
@@ -243,17 +243,17 @@ def move_every_slider(page, root) -> None:
                                  f"no new picture") from error
         LATENCIES.append(time.monotonic() - started)
         assert frame(root) != before
-        assert root.locator(".ll-frame").screenshot() != pixels, \
+        assert root.locator(".ll-figure").screenshot() != pixels, \
             f"slider {slider.get_attribute('data-param')}: the picture did not change"
 
 
 def click_next(page, root) -> None:
     before = frame(root)
-    pixels = root.locator(".ll-frame").screenshot()
+    pixels = root.locator(".ll-figure").screenshot()
     root.locator(".ll-next").scroll_into_view_if_needed()
     root.locator(".ll-next").click()
     wait_for_frame(page, root, before)
-    assert root.locator(".ll-frame").screenshot() != pixels, "Next did not change the picture"
+    assert root.locator(".ll-figure").screenshot() != pixels, "Next did not change the picture"
 
 
 def test_site_builds_strictly_with_a_venv_inside_the_repository(binder):
@@ -296,11 +296,14 @@ def test_chapter_works_in_jupyterlab(binder, browser, notebook):
         for i in range(live.count()):
             root = live.nth(i)
             assert root.locator("script").count() == 0, "a stored explorer survived Run All"
-            root.locator(".ll-frame").scroll_into_view_if_needed()
+            root.locator(".ll-figure").scroll_into_view_if_needed()
             page.wait_for_function("r => r.getAttribute('data-ll-bound') === '1' && "
-                                   "r.querySelector('.ll-frame').complete", arg=root.element_handle())
-            shown, natural = root.locator(".ll-frame").evaluate("i => [i.clientWidth, i.naturalWidth]")
-            assert 0 < shown * 2 <= natural + 1, f"live frame {shown} px wide from {natural} px: upscaled"
+                                   "r.querySelector('.ll-figure svg') !== null", arg=root.element_handle())
+            raster = root.evaluate("r => r.querySelectorAll('.ll-figure img, .ll-figure image, "
+                                   ".ll-figure canvas').length")
+            overflow = root.evaluate("r => r.scrollWidth - r.clientWidth")
+            assert raster == 0 and overflow <= 1, \
+                f"live explorer: {raster} raster images, {overflow} px of horizontal overflow"
             move_every_slider(page, root)
         players = lab.roots("player")
         expect(players).to_have_count(expected["player"], timeout=30_000)

@@ -142,14 +142,14 @@ def test_every_explorer_responds_to_its_sliders(site_url, browser):
                 sliders = explorer.locator("input.ll-slider")
                 for s in range(sliders.count()):
                     slider = sliders.nth(s)
-                    before_src = explorer.locator("img.ll-frame").get_attribute("src")
-                    before_text = explorer.locator(".ll-readout").inner_text()
+                    before_src = explorer.locator(".ll-figure").inner_html()
+                    before_text = explorer.locator(".ll-readout").text_content()
                     value, maximum = int(slider.input_value()), int(slider.get_attribute("max"))
                     new = value + 1 if value < maximum else value - 1
                     slider.evaluate("(el, v) => { el.value = v; el.dispatchEvent(new Event('input', "
                                     "{bubbles: true})); }", str(new))
-                    after_src = explorer.locator("img.ll-frame").get_attribute("src")
-                    after_text = explorer.locator(".ll-readout").inner_text()
+                    after_src = explorer.locator(".ll-figure").inner_html()
+                    after_text = explorer.locator(".ll-readout").text_content()
                     where = f"{path}: explorer {e}, slider {slider.get_attribute('data-param')}"
                     assert after_src != before_src, f"{where}: the figure did not change"
                     assert after_text != before_text, f"{where}: the read-out did not change"
@@ -158,6 +158,43 @@ def test_every_explorer_responds_to_its_sliders(site_url, browser):
         finally:
             page.close()
     assert moved >= len(pages)
+
+
+@pytest.mark.parametrize("width, minimum", [(390, 11), (1280, 12)])
+def test_explorers_and_players_are_vector_readable_and_fit(site_url, browser, width, minimum):
+    """Every explorer and player of the site, in light and dark mode: no raster image (every figure
+    is drawn from its data as SVG with real text), no text under 11 px on a phone (390 px wide) or
+    12 px on a desktop, no horizontal overflow, and no colour-contrast violation (axe-core)."""
+    from test_viz_browser import page_checks
+
+    pages = [p for p in toc_pages() if (HTML / p).exists()
+             and re.search(r"ll-(explorer|player)", (HTML / p).read_text(errors="ignore"))]
+    assert pages
+    for path in pages:
+        page, problems = open_page(browser, f"{site_url}/{path}")
+        try:
+            page.set_viewport_size({"width": width, "height": 1200})
+            for theme in ("light", "dark"):
+                page.evaluate(f"document.documentElement.setAttribute('data-theme', '{theme}')")
+                page.wait_for_timeout(250)
+                checks = page_checks(page, width)
+                size, text = checks["smallest"]
+                where = f"{path} at {width} px, {theme}"
+                assert checks["raster"] == 0, where
+                assert page.locator(".ll-explorer .ll-vector, .ll-player .ll-vector").count() == 0, \
+                    f"{where}: an explorer still draws a matplotlib figure"
+                assert size >= minimum, f"{where}: text of {size:.1f} px: {text!r}"
+                assert checks["overflow"] == [] and checks["page"] <= 0, f"{where}: {checks}"
+                page.add_script_tag(path=str(AXE))
+                result = page.evaluate("async () => await axe.run({include: [['.ll-explorer'], "
+                                       "['.ll-player']]}, {runOnly: ['color-contrast'], "
+                                       "resultTypes: ['violations']})")
+                bad = [f"{n['target']}: {n['failureSummary']}"
+                       for v in result["violations"] for n in v["nodes"]]
+                assert bad == [], f"{where}:\n" + "\n".join(bad[:10])
+            assert problems == CLEAN, problems
+        finally:
+            page.close()
 
 
 def test_every_player_steps_forward(site_url, browser):
@@ -169,9 +206,9 @@ def test_every_player_steps_forward(site_url, browser):
             players = page.locator(".ll-player")
             for i in range(players.count()):
                 player = players.nth(i)
-                before = player.locator("img.ll-frame").get_attribute("src")
+                before = player.locator(".ll-figure").inner_html()
                 player.locator(".ll-next").click()
-                assert player.locator("img.ll-frame").get_attribute("src") != before, f"{path}: player {i}"
+                assert player.locator(".ll-figure").inner_html() != before, f"{path}: player {i}"
             assert problems["pageerror"] == [] and problems["console"] == []
         finally:
             page.close()
