@@ -170,3 +170,29 @@ def test_explorer_settings_cover_the_whole_grid():
     grid = [dict(zip(["kernel_size", "stride", "padding"], c, strict=True))
             for c in itertools.product([2, 4], [1, 3], [0, 2])]
     assert ex.settings == grid
+
+
+def test_transposed_explorer_counts_the_kernel_copies_torch_adds_up():
+    """Every setting: the output grid has ConvTranspose2d's output size (torch), and each cell's
+    count of overlapping kernel copies is torch's transposed convolution of ones with ones."""
+    import torch
+
+    ex = vc.transposed_geometry_explorer(h=3, w=3)
+    assert len(ex) == 4 * 3 * 3 * 2 and ex.payload <= 250_000
+    ones = torch.ones(1, 1, 3, 3, dtype=torch.float64)
+    for setting, frame in zip(ex.settings, ex.frames, strict=True):
+        k, s, p, op = (setting[n] for n in ("kernel_size", "stride", "padding", "output_padding"))
+        try:
+            y = torch.nn.functional.conv_transpose2d(ones, torch.ones(1, 1, k, k, dtype=torch.float64),
+                                                     stride=s, padding=p, output_padding=op)[0, 0].numpy()
+        except RuntimeError:
+            y = None
+        out = frame["panels"][1]
+        if y is None or y.size == 0:
+            assert out["t"] == "msg", setting
+            continue
+        assert out["title"].startswith(f"output {y.shape[0]}×{y.shape[1]} "), setting
+        kept = [[int(label) for label, role in zip(row, roles, strict=True) if role in "he"]
+                for row, roles in zip(out["labels"], out["fill"], strict=True)]
+        kept = np.array([row for row in kept if row])
+        np.testing.assert_array_equal(kept, y, err_msg=str(setting))

@@ -565,6 +565,15 @@ for size, output_padding in [(7, 0), (8, 1)]:
 # copies of the kernel and the centre four, every other pixel one), which can leave checkerboard patterns in generated images {footcite}`odena2016deconvolution`;
 # resizing followed by an ordinary convolution avoids them.
 #
+# The explorer paints the copies for a 3×3 input and counts, in every output cell, how many
+# kernel copies overlap there: find the settings where every cell gets the same count (the stride
+# divides the kernel size), watch `padding` crop the canvas from every side and `output_padding`
+# add a row and a column that no copy reaches (only the bias lands there).
+
+# %%
+viz.conv.transposed_geometry_explorer(h=3, w=3, initial={"kernel_size": 3, "stride": 2})
+
+# %% [markdown]
 # ## Common bugs
 #
 # **1. Forgetting the padding when predicting a shape.** Popular notes state that

@@ -38,6 +38,8 @@ __all__ = [
     "draw_transposed_conv",
     "draw_feature_maps",
     "geometry_explorer",
+    "transposed_geometry_frame",
+    "transposed_geometry_explorer",
 ]
 
 _A = (0.13, 0.37, 0.66)    # dark blue: the first window (reads as dark grey)
@@ -428,6 +430,110 @@ def draw_transposed_conv(x, kernel, stride: int = 2,
     fig.suptitle(title + f" (stride {stride})", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# -- transposed convolution geometry: frames as data -------------------------------------------------
+def transposed_geometry_frame(h: int, w: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                              output_padding: int = 0, hide_output: bool = False) -> dict:
+    """One frame of the transposed-convolution explorer, as data (see ``viz.frame``).
+
+    Every input pixel paints a ``kernel_size``² copy of the kernel onto the output, ``stride``
+    pixels further per input step. Left: the input, pixels (0, 0) and (0, 1) marked. Right: the
+    canvas the copies are painted on, each cell labelled with how many copies overlap there (its
+    shade too: uneven counts are the checkerboard of up-sampling), the copies of (0, 0) and (0, 1)
+    boxed; ``padding`` crops that many rows and columns from every side (grey, crossed) and
+    ``output_padding`` adds rows and columns at the bottom and right that no copy reaches. The
+    output is what is left: ``(H − 1)·stride − 2·padding + kernel_size + output_padding``.
+
+    Examples:
+        >>> f = transposed_geometry_frame(2, 2, 3, stride=2)
+        >>> f["panels"][1]["title"], f["panels"][1]["labels"][2]
+        ('output 5×5 (canvas 5×5)', ['2', '2', '4', '2', '2'])
+    """
+    from layers_lib.viz import frame, grid, message
+
+    k, s, p, op = kernel_size, stride, padding, output_padding
+    title = (f"ConvTranspose2d(kernel_size={k}, stride={s}, padding={p}, output_padding={op}) "
+             f"on a {h}×{w} input")
+    marks = [(0, 0, "a")] + ([(0, 1, "b")] if w > 1 else [])
+    x_panel = grid(["c" * w] * h, title=f"input {h}×{w}", dots=marks)
+    ho, wo = ll.conv_transpose2d_output_size(h, w, k, s, p, op)
+    if op >= s:
+        return frame(x_panel, message(f"output_padding {op} must be smaller than the stride {s}: "
+                                      "ConvTranspose2d raises an error.", title="output: none"),
+                     title=title)
+    if ho < 1 or wo < 1:
+        return frame(x_panel, message(f"Padding {p} crops more than the canvas holds: no output "
+                                      "(ConvTranspose2d raises an error).", title="output: none"),
+                     title=title)
+    ch, cw = (h - 1) * s + k, (w - 1) * s + k  # the canvas the copies are painted on
+    rows, cols = max(ch, p + ho), max(cw, p + wo)  # output_padding may reach past the canvas
+    count = np.zeros((rows, cols), dtype=int)
+    for i in range(h):
+        for j in range(w):
+            count[i * s:i * s + k, j * s:j * s + k] += 1
+    kept = np.zeros((rows, cols), dtype=bool)
+    kept[p:p + ho, p:p + wo] = True
+    roles = np.where(kept, np.where(count > 0, "h", "e"), np.where(count > 0, "x", "_"))
+    heat = count / max(count.max(), 1)
+    boxes = [(0, 0, k, k, "a")] + ([(0, s, k, k, "b")] if w > 1 else [])
+    labels = [[str(v) if roles[r, c] != "_" else "" for c, v in enumerate(row)]
+              for r, row in enumerate(count)]
+    return frame(x_panel,
+                 grid(["".join(r) for r in roles], title=f"output {ho}×{wo} (canvas {ch}×{cw})",
+                      labels=labels, heat=np.where(roles == "h", heat, 0), boxes=boxes, answer=hide_output),
+                 title=title)
+
+
+def transposed_geometry_explorer(h: int = 3, w: int = 3, kernel_size=(1, 2, 3, 4), stride=(1, 2, 3),
+                                 padding=(0, 1, 2), output_padding=(0, 1),
+                                 title: str = "Transposed convolution: kernel, stride, padding, "
+                                              "output_padding",
+                                 initial=None):
+    """The slider explorer of :func:`transposed_geometry_frame` (built with ``viz.explore``); a list
+    with one value is held fixed. The read-out writes the output-size formula with the numbers."""
+    from layers_lib import viz
+
+    grid = {"kernel_size": list(kernel_size), "stride": list(stride), "padding": list(padding),
+            "output_padding": list(output_padding)}
+    fixed = {name: values[0] for name, values in grid.items() if len(values) == 1}
+    sliders = {name: values for name, values in grid.items() if len(values) > 1}
+
+    def full(**moved):
+        return {**fixed, **moved}
+
+    def readout(**moved):
+        st = full(**moved)
+        k, s, p, op = st["kernel_size"], st["stride"], st["padding"], st["output_padding"]
+        n = (h - 1) * s - 2 * p + k + op
+        text = f"H_out = ({h} − 1)·{s} − 2·{p} + {k} + {op} = {n}"
+        if op >= s:
+            return text + "<br>output_padding must be smaller than the stride: PyTorch raises an error."
+        counts = sorted({int(v) for v in _coverage(h, k, s)[p:p + n, p:p + n].ravel()}) if n > 0 else []
+        even = ("every output pixel gets the same number of copies" if len(counts) == 1 else
+                f"output pixels get {', '.join(map(str, counts))} copies: uneven (a checkerboard)")
+        return f"{text}<br>{even}." if n > 0 else text + "<br>no output: PyTorch raises an error."
+
+    def alt(**moved):
+        st = full(**moved)
+        ho, wo = ll.conv_transpose2d_output_size(h, w, st["kernel_size"], st["stride"], st["padding"],
+                                                 st["output_padding"])
+        return (f"Transposed convolution of a {h}×{w} input, kernel {st['kernel_size']}, "
+                f"stride {st['stride']}, padding {st['padding']}, output_padding {st['output_padding']}: "
+                f"output {ho}×{wo}, each cell "
+                "labelled with how many kernel copies overlap there.")
+
+    return viz.explore(lambda **moved: transposed_geometry_frame(h, w, **full(**moved)), sliders,
+                       readout=readout, title=title, alt=alt, initial=initial)
+
+
+def _coverage(n: int, k: int, s: int) -> np.ndarray:
+    """How many kernel copies overlap each cell of the (uncropped) canvas, for an n×n input."""
+    count = np.zeros(((n - 1) * s + k + s, (n - 1) * s + k + s), dtype=int)
+    for i in range(n):
+        for j in range(n):
+            count[i * s:i * s + k, j * s:j * s + k] += 1
+    return count
 
 
 # -- the explorer ---------------------------------------------------------------------------------
