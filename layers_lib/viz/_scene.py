@@ -55,14 +55,21 @@ ROLES = {
 _ROLE_SET = set(ROLES)
 
 
+#: Numbers closer to zero than this are stored as 0: on a linear axis they are indistinguishable
+#: from it, their digits are rounding noise that can differ between machines, and nbval compares
+#: frames exactly (log axes store log10 of the data, so their tiny values are not affected).
+TINY = 1e-7
+
+
 def _num(v) -> float | int | None:
-    """A number for JSON: ints stay ints, floats keep four significant digits, NaN becomes None."""
+    """A number for JSON: ints stay ints, floats keep four significant digits, NaN becomes None,
+    magnitudes below :data:`TINY` become 0."""
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         return int(v)
     v = float(v)
     if not math.isfinite(v):
         return None
-    if v == 0:
+    if abs(v) < TINY:
         return 0
     r = float(f"{v:.4g}")
     return int(r) if r == int(r) and abs(r) < 1e15 else r

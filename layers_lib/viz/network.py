@@ -35,7 +35,7 @@ def draw_network(sizes, names=None, title="A fully connected network"):
     shades = ["0.95"] + ["0.75"] * (len(sizes) - 2) + ["0.45"]
     for i, (column, shade) in enumerate(zip(ys, shades, strict=True)):
         ax.scatter(np.full(len(column), i), column, s=520, c=shade, edgecolors="black", zorder=2)
-        ax.text(i, -top / 2 - 0.75, f"{names[i]}\n({sizes[i]} units)", ha="center", va="top", fontsize=9)
+        ax.text(i, -top / 2 - 0.75, f"{names[i]}\n({sizes[i]} units)", ha="center", va="top", fontsize=10)
     n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
     n_biases = sum(sizes[1:])
     ax.set_title(f"{title}: {n_weights} weights + {n_biases} biases = {n_weights + n_biases} parameters",
