@@ -16,6 +16,7 @@ from .module import Module, Parameter, Sequential  # noqa: F401
 from .gradcheck import check_gradients, numerical_gradient, rel_error, scaled_error  # noqa: F401
 from .linear import *  # noqa: F401,F403
 from .activations import *  # noqa: F401,F403
+from .activation_family import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
@@ -28,4 +29,4 @@ from .transformer import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version lives: pyproject.toml reads it from here

@@ -1,44 +1,39 @@
-"""Activation functions and ``Flatten``: layers without parameters (except PReLU's slopes).
+"""Activation functions and ``Flatten``: the classic activations and the two softmaxes.
 
 Each activation is written as pure functions first — the function itself (``relu``,
-``sigmoid``, ``gelu``, ``elu``, ``silu``, ...) and its elementwise derivative
-(``relu_derivative``, ...) — so chapters can plot them; the classes only cache what the backward
-pass needs and multiply the upstream gradient by the derivative (the chain rule, elementwise)::
+``sigmoid``, ``tanh``, ``gelu``, ...) and its elementwise derivative (``relu_derivative``, ...)
+— so chapters can plot them; the classes only cache what the backward pass needs and multiply
+the upstream gradient by the derivative (the chain rule, elementwise)::
 
     dL/dx = dL/dy * f'(x)
 
-At a kink (ReLU's 0, Hardswish's ±3) the derivative takes the value PyTorch uses; each
-``*_derivative`` docstring says which. ``PReLU`` learns its negative slope and also fills
-``weight.grad`` (:func:`prelu_backward`).
+At a kink (ReLU's 0) the derivative takes the value PyTorch uses; each ``*_derivative``
+docstring says which. The wider family (ELU, SELU, CELU, SiLU, Mish, Softplus, Hardsigmoid,
+Hardswish and the learned PReLU) lives in :mod:`layers_lib.activation_family`, built on the
+:class:`_Pointwise` base defined here.
 
 Softmax and log-softmax are not elementwise: every output along ``dim`` depends on every input
 along ``dim``, and their backward passes contract the upstream gradient with the Jacobian
 (:func:`softmax_backward`, :func:`log_softmax_backward`).
 
-Numerical stability: ``sigmoid`` and ``softplus`` never exponentiate a positive number, the ELUs
-exponentiate only ``min(x, 0)``, and ``softmax`` / ``log_softmax`` subtract the maximum along
-``dim`` first, so inputs of ``±1000`` (and far beyond) neither overflow nor warn.
+Numerical stability: ``sigmoid`` never exponentiates a positive number, and ``softmax`` /
+``log_softmax`` subtract the maximum along ``dim`` first, so inputs of ``±1000`` (and far beyond)
+neither overflow nor warn.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ._checks import as_float_array, check_float_dtype, check_grad, check_int
-from .module import Module, Parameter
+from ._checks import as_float_array, check_grad, check_int, check_real
+from .module import Module
 
 __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "Flatten",
-    "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus", "Hardsigmoid", "Hardswish", "PReLU",
     "relu", "relu_derivative", "leaky_relu", "leaky_relu_derivative", "sigmoid",
     "sigmoid_derivative", "tanh", "tanh_derivative", "erf", "gelu", "gelu_derivative",
-    "elu", "elu_derivative", "selu", "selu_derivative", "celu", "celu_derivative",
-    "silu", "silu_derivative", "mish", "mish_derivative", "softplus", "softplus_derivative",
-    "hardsigmoid", "hardsigmoid_derivative", "hardswish", "hardswish_derivative",
-    "prelu", "prelu_backward",
     "softmax", "softmax_backward", "log_softmax", "log_softmax_backward",
 ]
 
@@ -171,298 +166,10 @@ def gelu_derivative(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     return _gelu_derivative_from_cdf(x, _gelu_cdf(x, approximate), approximate)
 
 
-# -- the exponential, smooth and hard relatives of ReLU --------------------------------------------
-# Constants of SELU (Klambauer et al., 2017), to the digits PyTorch uses: with them a standard
-# normal input gives an output of mean 0 and variance 1.
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-
 
 def _float_dtype(x: np.ndarray) -> np.dtype:
+    """``x``'s dtype if it is floating, else float64 (the dtype a derivative is returned in)."""
     return x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
-
-
-def _check_real(layer: str, name: str, value, nonzero: str | None = None) -> float:
-    """A finite real hyper-parameter; with ``nonzero`` (the reason), zero is refused too."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{layer} expected {name} to be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{layer} expected {name} to be a finite number, got {value}")
-    if nonzero and value == 0:
-        raise ValueError(f"{layer} expected {name} != 0 ({nonzero}), got {value}")
-    return value
-
-
-def _check_threshold(threshold) -> float:
-    """Softplus's threshold may be infinite (never switch to ``x``), not ``nan``."""
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-        raise TypeError(f"Softplus expected threshold to be a number, got {threshold!r}")
-    if math.isnan(threshold):
-        raise ValueError(f"Softplus expected threshold to be a number, got {threshold}")
-    return float(threshold)
-
-
-def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """The exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
-
-    Only ``min(x, 0)`` is exponentiated, so large positive inputs never overflow, and ``expm1``
-    keeps ``exp(x) - 1`` accurate for small ``|x|`` (as PyTorch does).
-
-    Examples:
-        >>> elu(np.array([-1e300, -1.0, 0.0, 2.0]))
-        array([-1.        , -0.63212056,  0.        ,  2.        ])
-    """
-    x = np.asarray(x)
-    alpha = _check_real("ELU", "alpha", alpha)
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-
-
-def elu_derivative(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """``1`` for ``x > 0``, ``alpha * exp(x)`` otherwise; at the kink ``x = 0`` PyTorch takes the
-    left-hand value ``alpha``, and so do we.
-
-    Examples:
-        >>> elu_derivative(np.array([-1.0, 0.0, 1.0]), alpha=0.5)
-        array([0.18393972, 0.5       , 1.        ])
-    """
-    x = np.asarray(x)
-    alpha = _check_real("ELU", "alpha", alpha)
-    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))).astype(_float_dtype(x), copy=False)
-
-
-def selu(x: np.ndarray) -> np.ndarray:
-    """The scaled ELU ``scale * elu(x, alpha)`` with ``alpha ≈ 1.6733`` and ``scale ≈ 1.0507``.
-
-    Examples:
-        >>> selu(np.array([-1e4, 0.0, 1.0]))
-        array([-1.75809934,  0.        ,  1.05070099])
-    """
-    x = np.asarray(x)
-    return np.where(x > 0, _SELU_SCALE * x, (_SELU_SCALE * _SELU_ALPHA) * np.expm1(np.minimum(x, 0)))
-
-
-def selu_derivative(x: np.ndarray) -> np.ndarray:
-    """``scale`` for ``x > 0``, ``scale * alpha * exp(x)`` otherwise (``scale * alpha ≈ 1.7581``
-    at ``x = 0``, PyTorch's value).
-
-    Examples:
-        >>> selu_derivative(np.array([0.0, 1.0]))
-        array([1.75809934, 1.05070099])
-    """
-    x = np.asarray(x)
-    neg = (_SELU_SCALE * _SELU_ALPHA) * np.exp(np.minimum(x, 0))
-    return np.where(x > 0, _SELU_SCALE, neg).astype(_float_dtype(x), copy=False)
-
-
-def celu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """The continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha * (exp(x / alpha) - 1)``
-    otherwise. Its slope is 1 on both sides of 0 for every ``alpha`` (``alpha != 0``).
-
-    Examples:
-        >>> celu(np.array([-1e300, -1.0, 2.0]), alpha=2.0)
-        array([-2.        , -0.78693868,  2.        ])
-    """
-    x = np.asarray(x)
-    alpha = _check_real("CELU", "alpha", alpha, nonzero="it divides x")
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
-
-
-def celu_derivative(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """``1`` for ``x > 0``, ``exp(x / alpha)`` otherwise (``1`` at ``x = 0`` from both sides).
-
-    Examples:
-        >>> celu_derivative(np.array([-2.0, 0.0, 2.0]), alpha=2.0)
-        array([0.36787944, 1.        , 1.        ])
-    """
-    x = np.asarray(x)
-    alpha = _check_real("CELU", "alpha", alpha, nonzero="it divides x")
-    return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0) / alpha)).astype(_float_dtype(x), copy=False)
-
-
-def silu(x: np.ndarray) -> np.ndarray:
-    """The sigmoid linear unit (also called swish) ``x * sigmoid(x)``.
-
-    Examples:
-        >>> silu(np.array([-1e4, 0.0, 1.0, 1e4]))
-        array([-0.00000000e+00,  0.00000000e+00,  7.31058579e-01,  1.00000000e+04])
-    """
-    x = np.asarray(x)
-    return x * sigmoid(x)
-
-
-def silu_derivative(x: np.ndarray) -> np.ndarray:
-    """``s * (1 + x * (1 - s))`` with ``s = sigmoid(x)``.
-
-    Examples:
-        >>> silu_derivative(np.array([0.0, 1e4]))
-        array([0.5, 1. ])
-    """
-    x = np.asarray(x)
-    s = sigmoid(x)
-    return s * (1 + x * (1 - s))
-
-
-def _softplus_unit(z: np.ndarray) -> np.ndarray:
-    """``log(1 + exp(z))`` as ``max(z, 0) + log1p(exp(-|z|))``: never exponentiates a positive number."""
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-
-
-def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
-    """``log(1 + exp(beta * x)) / beta``, a smooth ReLU; where ``beta * x > threshold`` it returns
-    ``x`` itself, as PyTorch does (there the two differ by less than ``exp(-threshold) / |beta|``).
-
-    Computed as ``(max(z, 0) + log1p(exp(-|z|))) / beta`` with ``z = beta * x``, which is finite
-    for every finite ``z`` whatever the threshold. (PyTorch's ``log1p(exp(z))`` overflows to
-    ``inf`` if a threshold above about 709 lets ``z`` that large through.)
-
-    Examples:
-        >>> softplus(np.array([-1e4, 0.0, 1.0, 1e4]))
-        array([0.00000000e+00, 6.93147181e-01, 1.31326169e+00, 1.00000000e+04])
-    """
-    x = np.asarray(x)
-    beta = _check_real("Softplus", "beta", beta, nonzero="it divides the output")
-    z = beta * x
-    return np.where(z > _check_threshold(threshold), x, _softplus_unit(z) / beta)
-
-
-def softplus_derivative(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
-    """``sigmoid(beta * x)``, and exactly ``1`` where ``beta * x > threshold`` (the linear part).
-
-    Examples:
-        >>> softplus_derivative(np.array([0.0, 20.0, 20.5]))
-        array([0.5, 1. , 1. ])
-    """
-    x = np.asarray(x)
-    beta = _check_real("Softplus", "beta", beta, nonzero="it divides the output")
-    z = beta * x
-    return np.where(z > _check_threshold(threshold), 1.0, sigmoid(z)).astype(_float_dtype(x), copy=False)
-
-
-def mish(x: np.ndarray) -> np.ndarray:
-    """``x * tanh(softplus(x))``, with the stable softplus.
-
-    Examples:
-        >>> mish(np.array([-1e4, 0.0, 1.0, 1e4]))
-        array([-0.00000000e+00,  0.00000000e+00,  8.65098388e-01,  1.00000000e+04])
-    """
-    x = np.asarray(x)
-    return x * np.tanh(_softplus_unit(x))
-
-
-def mish_derivative(x: np.ndarray) -> np.ndarray:
-    """``t + x * sigmoid(x) * (1 - t**2)`` with ``t = tanh(softplus(x))`` (``0.6`` at ``x = 0``).
-
-    Examples:
-        >>> mish_derivative(np.array([0.0, 1e300]))
-        array([0.6, 1. ])
-    """
-    x = np.asarray(x)
-    t = np.tanh(_softplus_unit(x))
-    return t + x * sigmoid(x) * (1 - t * t)
-
-
-def hardsigmoid(x: np.ndarray) -> np.ndarray:
-    """The piecewise-linear sigmoid ``relu6(x + 3) / 6``: 0 below -3, 1 above 3, ``x/6 + 1/2`` between.
-
-    Examples:
-        >>> hardsigmoid(np.array([-4.0, 0.0, 1.5, 4.0]))
-        array([0.  , 0.5 , 0.75, 1.  ])
-    """
-    x = np.asarray(x)
-    return np.clip(x + 3, 0, 6) / 6
-
-
-def hardsigmoid_derivative(x: np.ndarray) -> np.ndarray:
-    """``1/6`` for ``-3 < x < 3`` and ``0`` elsewhere, ``0`` at the corners ``±3`` (PyTorch's choice).
-
-    Examples:
-        >>> hardsigmoid_derivative(np.array([-3.0, 0.0, 3.0]))
-        array([0.        , 0.16666667, 0.        ])
-    """
-    x = np.asarray(x)
-    return np.where((x > -3) & (x < 3), 1 / 6, 0.0).astype(_float_dtype(x), copy=False)
-
-
-def hardswish(x: np.ndarray) -> np.ndarray:
-    """``x * relu6(x + 3) / 6``: 0 below -3, ``x`` above 3, ``x (x + 3) / 6`` between.
-
-    Examples:
-        >>> hardswish(np.array([-4.0, -1.5, 0.0, 4.0]))
-        array([-0.   , -0.375,  0.   ,  4.   ])
-    """
-    x = np.asarray(x)
-    return x * (np.clip(x + 3, 0, 6) / 6)  # divide first: x * 6 would overflow near the float maximum
-
-
-def hardswish_derivative(x: np.ndarray) -> np.ndarray:
-    """``0`` for ``x <= -3``, ``x/3 + 1/2`` for ``-3 < x < 3``, ``1`` for ``x >= 3``: at both
-    corners PyTorch takes the value of the outer piece, and so do we.
-
-    Examples:
-        >>> hardswish_derivative(np.array([-3.0, 0.0, 3.0]))
-        array([0. , 0.5, 1. ])
-    """
-    x = np.asarray(x)
-    inner = x / 3 + 0.5
-    return np.where(x <= -3, 0.0, np.where(x < 3, inner, 1.0)).astype(_float_dtype(x), copy=False)
-
-
-def _prelu_weight(x: np.ndarray, weight) -> np.ndarray:
-    """``weight`` (``(C,)``) shaped to broadcast along dimension 1 of ``x``, after checking that
-    ``x`` has ``C`` channels. An input with fewer than two dimensions has one channel."""
-    weight = np.asarray(weight)
-    if weight.ndim != 1 or weight.size == 0:
-        raise ValueError(f"PReLU expected a weight of shape (num_parameters,), got {tuple(weight.shape)}")
-    n = weight.size
-    if n == 1:
-        return weight.reshape(())
-    if x.ndim < 2 or x.shape[1] != n:
-        hint = "; an input with fewer than 2 dimensions has 1 channel" if x.ndim < 2 else ""
-        raise ValueError(f"PReLU expected input with {n} channels (num_parameters={n}), "
-                         f"got shape {tuple(x.shape)}{hint}")
-    return weight.reshape((n,) + (1,) * (x.ndim - 2))  # (C, 1, ..., 1): lines up with dim 1
-
-
-def prelu(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """``x`` for ``x > 0``, ``weight[c] * x`` otherwise, ``c`` the channel (dimension 1).
-
-    Args:
-        x: input ``(N, C, *)``; with one slope (``weight`` of shape ``(1,)``) any shape.
-        weight: the learnable slopes, shape ``(C,)`` or ``(1,)``.
-
-    Examples:
-        >>> prelu(np.array([[-2.0, -2.0], [3.0, -1.0]]), np.array([0.25, 0.5]))
-        array([[-0.5, -1. ],
-               [ 3. , -0.5]])
-    """
-    x = np.asarray(x)
-    w = _prelu_weight(x, weight).astype(_float_dtype(x), copy=False)
-    return np.where(x > 0, x, w * x)
-
-
-def prelu_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray):
-    """Gradients of :func:`prelu`: ``dx = dy`` where ``x > 0`` and ``weight[c] * dy`` elsewhere
-    (also at ``x = 0``, as in PyTorch); ``dweight[c]`` sums ``x * dy`` over the non-positive
-    inputs of channel ``c`` (over all inputs when there is one slope).
-
-    Returns:
-        ``(dx, dweight)`` with the shapes of ``x`` and ``weight``.
-
-    Examples:
-        >>> dx, dw = prelu_backward(np.ones((2, 2)), np.array([[-2.0, 1.0], [3.0, -1.0]]),
-        ...                         np.array([0.25, 0.5]))
-        >>> dx, dw
-        (array([[0.25, 1.  ],
-               [1.  , 0.5 ]]), array([-2., -1.]))
-    """
-    w = _prelu_weight(x, weight).astype(x.dtype, copy=False)
-    positive = x > 0
-    dx = np.where(positive, dy, w * dy)
-    per_input = np.where(positive, 0.0, x * dy)  # d(w x)/dw * dy on the negative side
-    if np.size(weight) == 1:
-        return dx, per_input.sum().reshape(1)
-    return dx, per_input.sum(axis=(0,) + tuple(range(2, x.ndim)))  # sum all but dim 1: (C,)
 
 
 def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
@@ -515,6 +222,37 @@ class _Elementwise(Module):
         return check_grad(type(self).__name__, dy, like.shape).astype(like.dtype, copy=False)
 
 
+class _Pointwise(_Elementwise):
+    """An elementwise activation given by its pure pair, as a small table: ``_f`` (the function)
+    and ``_df`` (its derivative), called with ``x`` and the hyper-parameters named in
+    ``_hyper_names`` (``("alpha",)`` for ELU). ``forward`` caches ``x`` and returns
+    ``_f(x, *hyper)``; ``backward`` returns ``dy * _df(x, *hyper)``; the repr lists the
+    hyper-parameters."""
+
+    _hyper_names: tuple[str, ...] = ()
+
+    def _f(self, x: np.ndarray, *hyper) -> np.ndarray:
+        raise NotImplementedError
+
+    def _df(self, x: np.ndarray, *hyper) -> np.ndarray:
+        raise NotImplementedError
+
+    def _hyper(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._hyper_names)
+
+    def forward(self, x):
+        x = self._input(x)
+        self._cache = x
+        return self._f(x, *self._hyper())
+
+    def backward(self, dy):
+        x = self._saved()
+        return self._check_dy(dy, x) * self._df(x, *self._hyper())
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyper_names)
+
+
 class ReLU(_Elementwise):
     """``max(x, 0)`` elementwise.
 
@@ -541,7 +279,7 @@ class ReLU(_Elementwise):
         return dy * positive
 
 
-class LeakyReLU(_Elementwise):
+class LeakyReLU(_Pointwise):
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise.
 
     Args:
@@ -555,25 +293,16 @@ class LeakyReLU(_Elementwise):
         array([-0.2,  3. ])
     """
 
+    _f, _df = staticmethod(leaky_relu), staticmethod(leaky_relu_derivative)
+    _hyper_names = ("negative_slope",)
+
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
-            raise TypeError(f"LeakyReLU expected negative_slope to be a number, got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
-
-    def forward(self, x):
-        x = self._input(x)
-        self._cache = x
-        return leaky_relu(x, self.negative_slope)
-
-    def backward(self, dy):
-        x = self._saved()
-        return self._check_dy(dy, x) * leaky_relu_derivative(x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        self.negative_slope = check_real("LeakyReLU", "negative_slope", negative_slope, finite=False)
 
 
+# Sigmoid and Tanh are written out in full, alike on purpose: the chapter shows them as the
+# pattern (cache the output, multiply dy by the derivative written in terms of it).
 class Sigmoid(_Elementwise):
     """The logistic function ``1 / (1 + exp(-x))``; backward uses ``y * (1 - y)``.
 
@@ -652,275 +381,6 @@ class GELU(_Elementwise):
         return f"approximate={self.approximate!r}"
 
 
-class _Pointwise(_Elementwise):
-    """An elementwise activation whose backward needs only its input: ``forward`` caches ``x`` and
-    returns ``self._f(x)``; ``backward`` returns ``dy * self._df(x)``."""
-
-    def _f(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def _df(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def forward(self, x):
-        x = self._input(x)
-        self._cache = x
-        return self._f(x)
-
-    def backward(self, dy):
-        x = self._saved()
-        return self._check_dy(dy, x) * self._df(x)
-
-
-class ELU(_Pointwise):
-    """The exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
-
-    Args:
-        alpha: the value ``-alpha`` that the output approaches for very negative inputs
-            (default ``1.0``).
-
-    Shape:
-        - Input: ``(*)``; Output: ``(*)``, same shape.
-
-    Examples:
-        >>> elu_layer = ELU(alpha=0.5)
-        >>> elu_layer(np.array([-1.0, 0.0, 2.0]))
-        array([-0.31606028,  0.        ,  2.        ])
-        >>> elu_layer.backward(np.ones(3))  # alpha * exp(x) left of 0 and at 0, 1 right of it
-        array([0.18393972, 0.5       , 1.        ])
-        >>> elu_layer
-        ELU(alpha=0.5)
-    """
-
-    def __init__(self, alpha: float = 1.0):
-        super().__init__()
-        self.alpha = _check_real("ELU", "alpha", alpha)
-
-    def _f(self, x):
-        return elu(x, self.alpha)
-
-    def _df(self, x):
-        return elu_derivative(x, self.alpha)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
-
-
-class SELU(_Pointwise):
-    """The scaled ELU ``scale * (x if x > 0 else alpha * (exp(x) - 1))``, ``alpha ≈ 1.6733``,
-    ``scale ≈ 1.0507``: the two constants that make a standard normal input come out with mean 0
-    and variance 1. Pair it with LeCun-normal weights, ``N(0, 1/fan_in)``.
-
-    Shape:
-        - Input: ``(*)``; Output: ``(*)``, same shape.
-
-    Examples:
-        >>> SELU()(np.array([-1e4, 1.0]))
-        array([-1.75809934,  1.05070099])
-    """
-
-    def _f(self, x):
-        return selu(x)
-
-    def _df(self, x):
-        return selu_derivative(x)
-
-
-class CELU(_Pointwise):
-    """The continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha * (exp(x/alpha) - 1)``
-    otherwise; its slope is 1 at 0 from both sides.
-
-    Args:
-        alpha: the scale of the negative part (default ``1.0``; must not be 0). PyTorch also
-            accepts a negative ``alpha``; the negative side then grows like ``exp(|x / alpha|)``
-            and overflows to ``-inf`` (with NumPy's warning) once ``|x / alpha|`` passes ~709.
-
-    Shape:
-        - Input: ``(*)``; Output: ``(*)``, same shape.
-
-    Examples:
-        >>> CELU(alpha=2.0)(np.array([-2.0, 3.0]))
-        array([-1.26424112,  3.        ])
-    """
-
-    def __init__(self, alpha: float = 1.0):
-        super().__init__()
-        self.alpha = _check_real("CELU", "alpha", alpha, nonzero="it divides x")
-
-    def _f(self, x):
-        return celu(x, self.alpha)
-
-    def _df(self, x):
-        return celu_derivative(x, self.alpha)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
-
-
-class SiLU(_Pointwise):
-    """The sigmoid linear unit ``x * sigmoid(x)``, also called swish.
-
-    Shape:
-        - Input: ``(*)``; Output: ``(*)``, same shape.
-
-    Examples:
-        >>> silu_layer = SiLU()
-        >>> silu_layer(np.array([0.0, 2.0]))
-        array([0.        , 1.76159416])
-        >>> silu_layer.backward(np.ones(2))
-        array([0.5       , 1.09078425])
-    """
-
-    def _f(self, x):
-        return silu(x)
-
-    def _df(self, x):
-        return silu_derivative(x)
-
-
-class Mish(_Pointwise):
-    """``x * tanh(softplus(x))``.
-
-    Shape:
-        - Input: ``(*)``; Output: ``(*)``, same shape.
-
-    Examples:
-        >>> Mish()(np.array([-1.0, 0.0, 1.0]))
-        array([-0.30340146,  0.        ,  0.86509839])
-    """
-
-    def _f(self, x):
-        return mish(x)
-
-    def _df(self, x):
-        return mish_derivative(x)
-
-
-class Softplus(_Pointwise):
-    """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``.
-
-    Args:
-        beta: the sharpness (default ``1.0``; larger is closer to ReLU; must not be 0).
-        threshold: above this value of ``beta * x`` the layer is the identity (default ``20.0``).
-
-    Shape:
-        - Input: ``(*)``; Output: ``(*)``, same shape.
-
-    Examples:
-        >>> Softplus()(np.array([0.0, 1e4]))
-        array([6.93147181e-01, 1.00000000e+04])
-        >>> Softplus(beta=2.0, threshold=5.0)
-        Softplus(beta=2.0, threshold=5.0)
-    """
-
-    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
-        super().__init__()
-        self.beta = _check_real("Softplus", "beta", beta, nonzero="it divides the output")
-        self.threshold = _check_threshold(threshold)
-
-    def _f(self, x):
-        return softplus(x, self.beta, self.threshold)
-
-    def _df(self, x):
-        return softplus_derivative(x, self.beta, self.threshold)
-
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class Hardsigmoid(_Pointwise):
-    """The piecewise-linear sigmoid ``relu6(x + 3) / 6`` (0 below -3, 1 above 3).
-
-    Shape:
-        - Input: ``(*)``; Output: ``(*)``, same shape.
-
-    Examples:
-        >>> Hardsigmoid()(np.array([-4.0, 0.0, 1.5]))
-        array([0.  , 0.5 , 0.75])
-    """
-
-    def _f(self, x):
-        return hardsigmoid(x)
-
-    def _df(self, x):
-        return hardsigmoid_derivative(x)
-
-
-class Hardswish(_Pointwise):
-    """``x * relu6(x + 3) / 6``, a piecewise-quadratic stand-in for SiLU.
-
-    Shape:
-        - Input: ``(*)``; Output: ``(*)``, same shape.
-
-    Examples:
-        >>> Hardswish()(np.array([-4.0, -1.5, 4.0]))
-        array([-0.   , -0.375,  4.   ])
-    """
-
-    def _f(self, x):
-        return hardswish(x)
-
-    def _df(self, x):
-        return hardswish_derivative(x)
-
-
-class PReLU(Module):
-    """LeakyReLU with a learned slope: ``x`` for ``x > 0``, ``weight[c] * x`` otherwise.
-
-    Args:
-        num_parameters: how many slopes to learn: ``1`` (one shared by every input) or the
-            number of channels ``C`` (one per channel, along dimension 1).
-        init: the initial slope (default ``0.25``, as in He et al. 2015).
-        dtype: dtype of the weight (float64 by default).
-
-    Shape:
-        - Input: ``(*)`` with one slope; ``(N, C, *)`` with ``num_parameters = C``. As in
-          PyTorch, an input of fewer than two dimensions has no channel dimension (one channel).
-        - Output: same shape.
-
-    Attributes:
-        weight: the slopes, shape ``(num_parameters,)``, all equal to ``init`` at the start.
-            ``layer.num_parameters()`` (the count of trainable scalars of every Module) gives
-            ``num_parameters``; an attribute of that name, as in PyTorch, would hide the method.
-
-    Examples:
-        >>> prelu_layer = PReLU(num_parameters=2)
-        >>> prelu_layer(np.array([[-2.0, -2.0], [3.0, -1.0]]))
-        array([[-0.5 , -0.5 ],
-               [ 3.  , -0.25]])
-        >>> prelu_layer.backward(np.ones((2, 2)))
-        array([[0.25, 0.25],
-               [1.  , 0.25]])
-        >>> prelu_layer.weight.grad  # sum of x over each channel's negative inputs
-        array([-2., -3.])
-        >>> prelu_layer, [name for name, _ in prelu_layer.named_parameters()]
-        (PReLU(num_parameters=2), ['weight'])
-    """
-
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float64):
-        super().__init__()
-        n = check_int("PReLU", "num_parameters", num_parameters)
-        init = _check_real("PReLU", "init", init)
-        self.weight = Parameter(np.full(n, init, dtype=check_float_dtype("PReLU", dtype)))
-
-    def forward(self, x):
-        x = as_float_array("PReLU", x)
-        w = self.weight.data
-        y = prelu(x, w)
-        self._cache = (x, w)
-        return y
-
-    def backward(self, dy):
-        x, w = self._saved()
-        dy = check_grad("PReLU", dy, x.shape).astype(x.dtype, copy=False)
-        dx, dw = prelu_backward(dy, x, w)
-        self.weight.grad += dw.astype(self.weight.grad.dtype, copy=False)
-        return dx
-
-    def extra_repr(self) -> str:
-        return f"num_parameters={self.weight.size}"
-
-
 def _normalize_dim(layer: str, dim: int, ndim: int) -> int:
     if ndim == 0:
         raise ValueError(f"{layer} expected an input with at least 1 dimension, got a 0-d array")
@@ -932,13 +392,34 @@ def _normalize_dim(layer: str, dim: int, ndim: int) -> int:
     return dim % ndim
 
 
-def _check_dim_arg(layer: str, dim) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"{layer} expected dim to be an int, got {dim!r}")
-    return int(dim)
+
+class _Softmax(Module):
+    """The body Softmax and LogSoftmax share: normalise ``dim``, run the pure function, cache its
+    output (both backward passes need only ``y``), and apply the matching backward. A subclass
+    names the pair of pure functions as ``_function`` and ``_backward``."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = check_int(type(self).__name__, "dim", dim, minimum=None)
+
+    def forward(self, x):
+        name = type(self).__name__
+        x = as_float_array(name, x)
+        dim = _normalize_dim(name, self.dim, x.ndim)
+        y = self._function(x, dim)
+        self._cache = (y, dim)
+        return y
+
+    def backward(self, dy):
+        y, dim = self._saved()
+        dy = check_grad(type(self).__name__, dy, y.shape).astype(y.dtype, copy=False)
+        return self._backward(dy, y, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
-class Softmax(Module):
+class Softmax(_Softmax):
     """Softmax along ``dim``: ``exp(x_i) / sum_j exp(x_j)``; outputs are positive and sum to 1.
 
     Args:
@@ -952,27 +433,11 @@ class Softmax(Module):
         array([[0.25, 0.75]])
     """
 
-    def __init__(self, dim: int):
-        super().__init__()
-        self.dim = _check_dim_arg("Softmax", dim)
-
-    def forward(self, x):
-        x = as_float_array("Softmax", x)
-        dim = _normalize_dim("Softmax", self.dim, x.ndim)
-        y = softmax(x, dim)
-        self._cache = (y, dim)
-        return y
-
-    def backward(self, dy):
-        y, dim = self._saved()
-        dy = check_grad("Softmax", dy, y.shape).astype(y.dtype, copy=False)
-        return softmax_backward(dy, y, dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _function = staticmethod(softmax)
+    _backward = staticmethod(softmax_backward)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_Softmax):
     """``log(softmax(x))`` along ``dim``, computed stably as ``x - logsumexp(x)``.
 
     Args:
@@ -986,24 +451,8 @@ class LogSoftmax(Module):
         array([[0.25, 0.75]])
     """
 
-    def __init__(self, dim: int):
-        super().__init__()
-        self.dim = _check_dim_arg("LogSoftmax", dim)
-
-    def forward(self, x):
-        x = as_float_array("LogSoftmax", x)
-        dim = _normalize_dim("LogSoftmax", self.dim, x.ndim)
-        y = log_softmax(x, dim)
-        self._cache = (y, dim)
-        return y
-
-    def backward(self, dy):
-        y, dim = self._saved()
-        dy = check_grad("LogSoftmax", dy, y.shape).astype(y.dtype, copy=False)
-        return log_softmax_backward(dy, y, dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _function = staticmethod(log_softmax)
+    _backward = staticmethod(log_softmax_backward)
 
 
 class Flatten(Module):
@@ -1026,8 +475,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        self.start_dim = _check_dim_arg("Flatten", start_dim)
-        self.end_dim = _check_dim_arg("Flatten", end_dim)
+        self.start_dim = check_int("Flatten", "start_dim", start_dim, minimum=None)
+        self.end_dim = check_int("Flatten", "end_dim", end_dim, minimum=None)
 
     def forward(self, x):
         x = np.asarray(x)

@@ -24,6 +24,7 @@ output is then just ``out_proj.bias``) with ``need_weights=False`` but **NaN** w
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,8 +36,35 @@ __all__ = [
     "scaled_dot_product_attention", "scaled_dot_product_attention_forward",
     "scaled_dot_product_attention_backward",
     "multi_head_attention_forward", "multi_head_attention_backward",
-    "MultiheadAttention",
+    "MultiheadAttention", "AttentionCache", "MultiheadAttentionCache",
 ]
+
+
+class AttentionCache(NamedTuple):
+    """What :func:`scaled_dot_product_attention_backward` needs from the forward pass."""
+
+    q: np.ndarray  # (..., L, E)
+    k: np.ndarray  # (..., S, E)
+    v: np.ndarray  # (..., S, Ev)
+    weights: np.ndarray  # (..., L, S), the softmax of the scores
+    scale: float  # 1 / sqrt(E)
+
+
+class MultiheadAttentionCache(NamedTuple):
+    """What :func:`multi_head_attention_backward` needs from the forward pass."""
+
+    query: np.ndarray  # (N, L, E)
+    key: np.ndarray  # (N, S, E)
+    value: np.ndarray  # (N, S, E)
+    num_heads: int
+    in_proj_weight: np.ndarray  # (3E, E)
+    concat: np.ndarray  # (N*L, E): the heads' outputs side by side
+    out_proj_weight: np.ndarray  # (E, E)
+    attention: AttentionCache  # of the heads, (N, h, *, d)
+    has_in_bias: bool
+    has_out_bias: bool
+    need_weights: bool
+    average_attn_weights: bool
 
 
 def causal_mask(L: int, S: int | None = None) -> np.ndarray:
@@ -111,7 +139,7 @@ def scaled_dot_product_attention_forward(q, k, v, attn_mask=None, *, fully_maske
     Returns:
         ``(out, weights, cache)``: ``out`` ``(..., L, E_v)``, the attention weights ``(..., L, S)``
         (each row sums to 1, masked entries are exactly 0; a fully masked row is all 0 or all NaN)
-        and the cache for :func:`scaled_dot_product_attention_backward`.
+        and the :class:`AttentionCache` for :func:`scaled_dot_product_attention_backward`.
 
     Raises:
         ValueError: on mismatched shapes, or on a fully masked row with ``fully_masked_rows="raise"``.
@@ -144,20 +172,20 @@ def scaled_dot_product_attention_forward(q, k, v, attn_mask=None, *, fully_maske
             )
         weights = np.where(blocked, np.nan, weights)  # "nan": what the plain softmax gives
     out = weights @ v  # (..., L, Ev)
-    return out, weights, (q, k, v, weights, scale)
+    return out, weights, AttentionCache(q, k, v, weights, scale)
 
 
-def scaled_dot_product_attention_backward(d_out, cache, d_weights=None):
+def scaled_dot_product_attention_backward(dy, cache: AttentionCache, d_weights=None):
     """Backward through :func:`scaled_dot_product_attention_forward`.
 
-    With ``P`` the weights and ``dP = dO V^T (+ d_weights)``, the softmax backward is
+    With ``P`` the weights and ``dP = dY V^T (+ d_weights)``, the softmax backward is
     ``dS = P * (dP - rowsum(dP * P))``; then ``dQ = dS K / sqrt(E)``, ``dK = dS^T Q / sqrt(E)``,
-    ``dV = P^T dO``. Masked entries have ``P = 0`` and so get no gradient; a fully masked row
+    ``dV = P^T dY``. Masked entries have ``P = 0`` and so get no gradient; a fully masked row
     (``P = 0`` everywhere) passes back none at all, and a NaN row (``fully_masked_rows="nan"``)
     makes ``dq``'s row and all of that sequence's ``dk`` and ``dv`` NaN, as in PyTorch.
 
     Args:
-        d_out: ``dL/d out`` ``(..., L, E_v)``.
+        dy: ``dL/d out`` ``(..., L, E_v)``.
         cache: from the forward pass.
         d_weights: optional ``dL/d weights`` ``(..., L, S)``, if the weights were used too.
 
@@ -166,9 +194,9 @@ def scaled_dot_product_attention_backward(d_out, cache, d_weights=None):
     """
     q, k, v, weights, scale = cache
     name = "scaled_dot_product_attention"
-    d_out = check_grad(name, d_out, q.shape[:-1] + v.shape[-1:])
-    dv = weights.swapaxes(-1, -2) @ d_out  # (..., S, Ev)
-    dp = d_out @ v.swapaxes(-1, -2)  # (..., L, S)
+    dy = check_grad(name, dy, q.shape[:-1] + v.shape[-1:])
+    dv = weights.swapaxes(-1, -2) @ dy  # (..., S, Ev)
+    dp = dy @ v.swapaxes(-1, -2)  # (..., L, S)
     if d_weights is not None:
         dp = dp + check_grad(name, d_weights, weights.shape)
     ds = weights * (dp - (dp * weights).sum(axis=-1, keepdims=True))  # softmax backward
@@ -233,7 +261,8 @@ def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, i
     ``scaled_dot_product_attention``).
 
     Returns:
-        ``(out (N, L, E), weights (N, h, L, S) or (N, L, S) or None, cache)``.
+        ``(out (N, L, E), weights (N, h, L, S) or (N, L, S) or None, cache)``, the cache a
+        :class:`MultiheadAttentionCache`.
     """
     N, L, E = query.shape
     S = key.shape[1]
@@ -256,8 +285,9 @@ def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, i
     out = concat @ out_proj_weight.T
     if out_proj_bias is not None:
         out += out_proj_bias
-    cache = (query, key, value, num_heads, in_proj_weight, concat, out_proj_weight, attn_cache,
-             in_proj_bias is not None, out_proj_bias is not None, need_weights, average_attn_weights)
+    cache = MultiheadAttentionCache(query, key, value, num_heads, in_proj_weight, concat, out_proj_weight,
+                                    attn_cache, in_proj_bias is not None, out_proj_bias is not None,
+                                    need_weights, average_attn_weights)
     if not need_weights:
         weights = None
     elif average_attn_weights:
@@ -265,7 +295,7 @@ def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, i
     return out.reshape(N, L, E), weights, cache
 
 
-def multi_head_attention_backward(d_out, cache, d_weights=None):
+def multi_head_attention_backward(dy, cache: MultiheadAttentionCache, d_weights=None):
     """Backward through :func:`multi_head_attention_forward`.
 
     ``d_weights`` is ``dL/d weights`` in the shape the forward pass returned them
@@ -276,18 +306,18 @@ def multi_head_attention_backward(d_out, cache, d_weights=None):
         d_out_proj_bias)``; the biases' entries are ``None`` when there is no bias. For
         self-attention (one ``x`` passed three times) ``dL/dx = d_query + d_key + d_value``.
     """
-    (query, key, value, num_heads, in_proj_weight, concat, out_proj_weight, attn_cache,
-     has_in_bias, has_out_bias, _, average_attn_weights) = cache
+    query, key, value, num_heads, in_proj_weight = cache[:5]
     N, L, E = query.shape
     S = key.shape[1]
     d = E // num_heads
-    d_out2 = d_out.reshape(N * L, E)
-    d_out_w = d_out2.T @ concat  # (E, E)
-    d_out_b = d_out2.sum(axis=0) if has_out_bias else None
-    d_heads = (d_out2 @ out_proj_weight).reshape(N, L, num_heads, d).transpose(0, 2, 1, 3)
-    if d_weights is not None and average_attn_weights:  # the mean over heads: each gets 1/h of it
+    dy2 = dy.reshape(N * L, E)
+    d_out_w = dy2.T @ cache.concat  # (E, E)
+    d_out_b = dy2.sum(axis=0) if cache.has_out_bias else None
+    d_heads = (dy2 @ cache.out_proj_weight).reshape(N, L, num_heads, d).transpose(0, 2, 1, 3)
+    if d_weights is not None and cache.average_attn_weights:  # the mean over heads: each gets 1/h of it
         d_weights = np.broadcast_to(d_weights[:, None] / num_heads, (N, num_heads, L, S))
-    dq, dk, dv = scaled_dot_product_attention_backward(d_heads, attn_cache, d_weights)  # (N, h, *, d)
+    dq, dk, dv = scaled_dot_product_attention_backward(d_heads, cache.attention, d_weights)  # (N, h, *, d)
+    has_in_bias = cache.has_in_bias
     d_in_w = np.empty_like(in_proj_weight)
     d_in_b = np.empty(3 * E, dtype=in_proj_weight.dtype) if has_in_bias else None
     d_inputs = []
@@ -467,24 +497,24 @@ class MultiheadAttention(Module):
             average_attn_weights=bool(average_attn_weights))
         return out, weights
 
-    def backward(self, d_output, d_attn_weights=None):
-        """``d_output`` ``(N, L, E)`` and optionally ``d_attn_weights`` in the shape the forward pass
+    def backward(self, dy, d_attn_weights=None):
+        """``dy`` ``(N, L, E)`` and optionally ``d_attn_weights`` in the shape the forward pass
         returned the weights; returns ``(d_query, d_key, d_value)`` and accumulates every parameter
         gradient."""
         name = "MultiheadAttention"
         cache = self._saved()
-        query, key, need_weights, average = cache[0], cache[1], cache[-2], cache[-1]
-        N, L, E = query.shape
-        dt = query.dtype
-        d_output = check_grad(name, d_output, (N, L, E)).astype(dt, copy=False)
+        N, L, E = cache.query.shape
+        S = cache.key.shape[1]
+        dt = cache.query.dtype
+        dy = check_grad(name, dy, (N, L, E)).astype(dt, copy=False)
         if d_attn_weights is not None:
-            if not need_weights:
+            if not cache.need_weights:
                 raise ValueError(f"{name}.backward got d_attn_weights, but the forward pass returned no "
                                  "weights (need_weights=False)")
-            shape = (N, L, key.shape[1]) if average else (N, self.num_heads, L, key.shape[1])
+            shape = (N, L, S) if cache.average_attn_weights else (N, self.num_heads, L, S)
             d_attn_weights = check_grad(name, d_attn_weights, shape).astype(dt, copy=False)
         dq, dk, dv, d_in_w, d_in_b, d_out_w, d_out_b = multi_head_attention_backward(
-            d_output, cache, d_attn_weights)
+            dy, cache, d_attn_weights)
         for p, g in ((self.in_proj_weight, d_in_w), (self.in_proj_bias, d_in_b),
                      (self.out_proj.weight, d_out_w), (self.out_proj.bias, d_out_b)):
             if p is not None:

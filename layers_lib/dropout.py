@@ -15,13 +15,22 @@ their ``rng``.
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, check_grad
+from ._checks import as_float_array, check_grad, check_input, check_rng
 from .module import Module
 
-__all__ = ["Dropout", "Dropout2d", "dropout_forward", "dropout_backward"]
+__all__ = ["Dropout", "Dropout2d", "DropoutCache", "dropout_forward", "dropout_backward"]
+
+
+class DropoutCache(NamedTuple):
+    """What :func:`dropout_backward` needs: the factor each unit was multiplied by."""
+
+    keep: np.ndarray | None  # mask / (1 - p), broadcastable to the input; None: the identity (eval)
+    x_shape: tuple[int, ...]
+    dtype: np.dtype
 
 
 def dropout_forward(x: np.ndarray, mask: np.ndarray, p: float):
@@ -34,7 +43,7 @@ def dropout_forward(x: np.ndarray, mask: np.ndarray, p: float):
         p: the drop probability, used for the ``1 / (1 - p)`` scale.
 
     Returns:
-        ``(y, cache)`` with ``y = x * mask / (1 - p)``.
+        ``(y, cache)`` with ``y = x * mask / (1 - p)`` and a :class:`DropoutCache`.
 
     Examples:
         >>> y, _ = dropout_forward(np.ones(4), np.array([True, False, True, True]), p=0.5)
@@ -43,12 +52,13 @@ def dropout_forward(x: np.ndarray, mask: np.ndarray, p: float):
     """
     scale = 1.0 / (1.0 - p)
     keep = mask.astype(x.dtype) * x.dtype.type(scale)  # (broadcastable) 0 or 1/(1-p)
-    return x * keep, keep
+    return x * keep, DropoutCache(keep, x.shape, x.dtype)
 
 
-def dropout_backward(dy: np.ndarray, cache) -> np.ndarray:
+def dropout_backward(dy: np.ndarray, cache: DropoutCache) -> np.ndarray:
     """``dx = dy * mask / (1 - p)``: dropped units get no gradient, kept ones the same scale."""
-    return dy * cache
+    dy = np.asarray(dy, dtype=cache.dtype)
+    return dy if cache.keep is None else dy * cache.keep
 
 
 def _check_p(layer: str, p) -> float:
@@ -91,11 +101,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, rng=None):
         super().__init__()
         self.p = _check_p(type(self).__name__, p)
-        rng = np.random.default_rng() if rng is None else rng
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{type(self).__name__} expected rng to be a numpy.random.Generator, "
-                            f"got {type(rng).__name__}")
-        self.rng = rng
+        self.rng = check_rng(type(self).__name__, rng)
         self.mask = None
 
     def _check_input(self, x) -> np.ndarray:
@@ -107,19 +113,15 @@ class Dropout(Module):
     def forward(self, x):
         x = self._check_input(x)
         if not self.training or self.p == 0:
-            self._cache = ("identity", x.shape, x.dtype)
+            self._cache = DropoutCache(None, x.shape, x.dtype)
             return x  # the identity, as in PyTorch
         self.mask = self.rng.random(self._mask_shape(x.shape)) >= self.p
-        y, keep = dropout_forward(x, self.mask, self.p)
-        self._cache = ("mask", x.shape, keep)
+        y, self._cache = dropout_forward(x, self.mask, self.p)
         return y
 
     def backward(self, dy):
-        kind, shape, extra = self._saved()
-        dy = check_grad(type(self).__name__, dy, shape)
-        if kind == "identity":
-            return dy.astype(extra, copy=False)
-        return dropout_backward(dy.astype(extra.dtype, copy=False), extra)
+        cache = self._saved()
+        return dropout_backward(check_grad(type(self).__name__, dy, cache.x_shape), cache)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -151,10 +153,7 @@ class Dropout2d(Dropout):
     """
 
     def _check_input(self, x) -> np.ndarray:
-        x = as_float_array("Dropout2d", x)
-        if x.ndim != 4:
-            raise ValueError(f"Dropout2d expected input of shape (N, C, H, W), got {tuple(x.shape)}")
-        return x
+        return check_input("Dropout2d", x, 4, "(N, C, H, W)")
 
     def _mask_shape(self, shape):
         return shape[:2] + (1, 1)

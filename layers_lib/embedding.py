@@ -11,13 +11,20 @@ There is no gradient with respect to the integer indices, so ``backward`` return
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_float_dtype, check_grad, check_int
+from ._checks import check_float_dtype, check_grad, check_int, check_rng
 from .module import Module, Parameter
 
-__all__ = ["Embedding", "embedding_forward", "embedding_backward"]
+__all__ = ["Embedding", "EmbeddingCache", "embedding_forward", "embedding_backward"]
+
+
+class EmbeddingCache(NamedTuple):
+    """What :func:`embedding_backward` needs: the ids that were looked up."""
+
+    indices: np.ndarray  # integer ids, any shape
 
 
 def embedding_forward(indices: np.ndarray, weight: np.ndarray):
@@ -28,7 +35,8 @@ def embedding_forward(indices: np.ndarray, weight: np.ndarray):
         weight: ``(num_embeddings, embedding_dim)``.
 
     Returns:
-        ``(y, cache)`` with ``y`` of shape ``(*indices.shape, embedding_dim)``.
+        ``(y, cache)`` with ``y`` of shape ``(*indices.shape, embedding_dim)`` and an
+        :class:`EmbeddingCache`.
 
     Examples:
         >>> w = np.arange(6.0).reshape(3, 2)
@@ -39,10 +47,10 @@ def embedding_forward(indices: np.ndarray, weight: np.ndarray):
                 [4., 5.]]])
     """
     y = np.take(weight, indices, axis=0)  # (*indices.shape, embedding_dim)
-    return y, indices
+    return y, EmbeddingCache(indices)
 
 
-def embedding_backward(dy: np.ndarray, cache):
+def embedding_backward(dy: np.ndarray, cache: EmbeddingCache):
     """The weight gradient of :func:`embedding_forward`, as the rows it touches.
 
     The gradient is zero except in the rows that were looked up, so this returns those rows
@@ -54,13 +62,12 @@ def embedding_backward(dy: np.ndarray, cache):
         ``(rows, row_grads)`` of shapes ``(R,)`` and ``(R, embedding_dim)``.
 
     Examples:
-        >>> ids = np.array([2, 0, 2])
-        >>> embedding_backward(np.array([[1.0, 1.0], [2.0, 2.0], [10.0, 10.0]]), ids)
+        >>> _, cache = embedding_forward(np.array([2, 0, 2]), np.zeros((3, 2)))
+        >>> embedding_backward(np.array([[1.0, 1.0], [2.0, 2.0], [10.0, 10.0]]), cache)
         (array([0, 2]), array([[ 2.,  2.],
                [11., 11.]]))
     """
-    indices = cache
-    flat = indices.reshape(-1)
+    flat = cache.indices.reshape(-1)
     dim = dy.shape[-1]
     dy2 = dy.reshape(-1, dim)  # (positions, embedding_dim)
     if flat.size == 0:
@@ -119,10 +126,7 @@ class Embedding(Module):
             padding_idx = int(padding_idx) % num_embeddings
         self.padding_idx = padding_idx
         dtype = check_float_dtype("Embedding", dtype)
-        rng = np.random.default_rng() if rng is None else rng
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"Embedding expected rng to be a numpy.random.Generator, "
-                            f"got {type(rng).__name__}")
+        rng = check_rng("Embedding", rng)
         weight = rng.standard_normal((num_embeddings, embedding_dim)).astype(dtype)
         if padding_idx is not None:
             weight[padding_idx] = 0
@@ -140,9 +144,9 @@ class Embedding(Module):
         return y
 
     def backward(self, dy) -> None:
-        indices = self._saved()
-        dy = check_grad("Embedding", dy, indices.shape + (self.embedding_dim,))
-        rows, row_grads = embedding_backward(dy, indices)
+        cache = self._saved()
+        dy = check_grad("Embedding", dy, cache.indices.shape + (self.embedding_dim,))
+        rows, row_grads = embedding_backward(dy, cache)
         if self.padding_idx is not None:
             row_grads[rows == self.padding_idx] = 0
         self.weight.grad[rows] += row_grads  # rows are unique, so fancy-index += is exact

@@ -14,12 +14,22 @@ The gradients, for ``y = x W^T + b`` with ``x`` flattened to ``(M, in_features)`
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._checks import as_float_array, check_float_dtype, check_grad, check_int
 from .module import Module, Parameter, fan_in_bound, uniform_init
 
-__all__ = ["Linear", "linear_forward", "linear_backward"]
+__all__ = ["Linear", "LinearCache", "linear_forward", "linear_backward"]
+
+
+class LinearCache(NamedTuple):
+    """What :func:`linear_backward` needs from the forward pass."""
+
+    x: np.ndarray  # (*, in_features)
+    weight: np.ndarray  # (out_features, in_features), in x's dtype
+    has_bias: bool
 
 
 def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None):
@@ -31,7 +41,8 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None):
         bias: ``(out_features,)`` or ``None``.
 
     Returns:
-        ``(y, cache)`` with ``y`` of shape ``(*, out_features)`` in ``x``'s dtype.
+        ``(y, cache)`` with ``y`` of shape ``(*, out_features)`` in ``x``'s dtype and a
+        :class:`LinearCache`.
 
     Examples:
         >>> x = np.array([[1.0, 2.0]])
@@ -43,10 +54,10 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None):
     y = x @ w.T  # (*, out_features)
     if bias is not None:
         y += bias.astype(x.dtype, copy=False)
-    return y, (x, w, bias is not None)
+    return y, LinearCache(x, w, bias is not None)
 
 
-def linear_backward(dy: np.ndarray, cache):
+def linear_backward(dy: np.ndarray, cache: LinearCache):
     """Gradients of :func:`linear_forward`.
 
     Returns:
@@ -113,9 +124,9 @@ class Linear(Module):
         return y
 
     def backward(self, dy):
-        x, w, _ = self._saved()
-        dy = check_grad("Linear", dy, x.shape[:-1] + (self.out_features,))
-        dx, dw, db = linear_backward(dy.astype(x.dtype, copy=False), self._cache)
+        cache = self._saved()
+        dy = check_grad("Linear", dy, cache.x.shape[:-1] + (self.out_features,))
+        dx, dw, db = linear_backward(dy.astype(cache.x.dtype, copy=False), cache)
         self.weight.grad += dw
         if self.bias is not None:
             self.bias.grad += db

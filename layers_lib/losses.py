@@ -20,18 +20,56 @@ Each loss is a pair of pure functions, ``*_forward(...) -> (loss, cache)`` and
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, check_grad
+from ._checks import as_float_array, batched, check_grad
 from .activations import log_softmax, log_softmax_backward, sigmoid
 from .module import Module
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "MSELoss",
            "cross_entropy_forward", "cross_entropy_backward", "nll_forward", "nll_backward",
-           "bce_with_logits_forward", "bce_with_logits_backward", "mse_forward", "mse_backward"]
+           "bce_with_logits_forward", "bce_with_logits_backward", "mse_forward", "mse_backward",
+           "NLLCache", "CrossEntropyCache", "BCEWithLogitsCache", "MSECache"]
 
 REDUCTIONS = ("mean", "sum", "none")
+
+
+# -- what each pure forward hands its backward -----------------------------------------------------
+class NLLCache(NamedTuple):
+    """The cache of :func:`nll_forward` (and the target half of :class:`CrossEntropyCache`)."""
+
+    r: np.ndarray  # (N, C, *): the weighted target distribution, 0 at ignored targets
+    valid: np.ndarray  # (N, *): True where the target is not ignore_index
+    safe: np.ndarray  # (N, *): the targets, ignored ones replaced by class 0
+    reduction: str
+    denominator: float  # of 'mean': sum_n w[y_n] over the targets not ignored
+    unbatched: bool  # the input was one (C,) prediction
+
+
+class CrossEntropyCache(NamedTuple):
+    """The cache of :func:`cross_entropy_forward`: the log-probabilities and the NLL cache."""
+
+    logp: np.ndarray  # (N, C, *) = log_softmax(logits, 1)
+    targets: NLLCache
+
+
+class BCEWithLogitsCache(NamedTuple):
+    """The cache of :func:`bce_with_logits_forward`."""
+
+    logits: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray | None
+    pos_weight: np.ndarray | None
+    reduction: str
+
+
+class MSECache(NamedTuple):
+    """The cache of :func:`mse_forward`."""
+
+    diff: np.ndarray  # pred - target
+    reduction: str
 
 
 def _check_reduction(layer: str, reduction) -> str:
@@ -41,10 +79,10 @@ def _check_reduction(layer: str, reduction) -> str:
 
 
 # -- class targets: NLL and cross-entropy ----------------------------------------------------------
-def _weighted_targets(logp, target, weight, ignore_index, label_smoothing):
+def _weighted_targets(logp, target, weight, ignore_index, label_smoothing, reduction, unbatched) -> NLLCache:
     """The per-element target distribution times the class weights, ``r`` ``(N, C, *)``, so that
-    ``loss_n = -sum_c r[n, c] * logp[n, c]``; plus ``(valid, safe)`` (which targets count, and
-    the targets with the ignored ones replaced by class 0) and the 'mean' denominator.
+    ``loss_n = -sum_c r[n, c] * logp[n, c]``; plus which targets count (``valid``), the targets
+    with the ignored ones replaced by class 0 (``safe``) and the 'mean' denominator.
 
     ``r = w_c * ((1 - eps) * one_hot(y) + eps / C)``, and 0 where ``y == ignore_index``. The
     denominator is ``sum_n w[y_n]`` over the targets that are not ignored (PyTorch's; label
@@ -62,7 +100,7 @@ def _weighted_targets(logp, target, weight, ignore_index, label_smoothing):
         r *= weight.reshape((1, C) + (1,) * (logp.ndim - 2))
         w_y = w_y * weight[safe]
     r *= valid[:, None]
-    return r, (valid, safe), float(w_y.sum())
+    return NLLCache(r, valid, safe, reduction, float(w_y.sum()), unbatched)
 
 
 def _reduce(per_element, reduction, denominator):
@@ -76,13 +114,16 @@ def _reduce(per_element, reduction, denominator):
 
 def _unbatch(x, target):
     """``(C,)`` with a 0-d target is one unbatched prediction: treat it as ``(1, C)``."""
-    return (x[None], np.asarray(target)[None], True) if x.ndim == 1 else (x, np.asarray(target), False)
+    x, unbatched = batched(x, 1)
+    target = np.asarray(target)
+    return x, (target[None] if unbatched else target), unbatched
 
 
-def _target_gradient(to_input, cache, dloss, layer):
+def _target_gradient(to_input, cache: NLLCache, dloss, layer):
     """``dL/dlogp = -r * g``, with ``g`` the upstream gradient of each element's loss, passed
-    through ``to_input`` (the identity for NLL, the log-softmax backward for cross-entropy)."""
-    r, (valid, safe), reduction, denominator, unbatched = cache
+    through ``to_input`` (the identity for NLL, the log-softmax backward for cross-entropy); for
+    an unbatched input the batch axis is dropped again."""
+    r, valid, safe, reduction, denominator, unbatched = cache
     if reduction == "none":
         dloss = check_grad(layer, dloss, valid.shape[1:] if unbatched else valid.shape)
         g = np.where(valid, np.reshape(dloss, valid.shape), 0.0).astype(r.dtype)[:, None]
@@ -91,10 +132,12 @@ def _target_gradient(to_input, cache, dloss, layer):
         # = 0 * inf = NaN at each counted target (non-negative weights), 0 everywhere else.
         hit = np.zeros(r.shape, dtype=bool)
         np.put_along_axis(hit, safe[:, None], valid[:, None], axis=1)
-        return to_input(np.where(hit, np.nan, 0.0).astype(r.dtype))
+        grad = to_input(np.where(hit, np.nan, 0.0).astype(r.dtype))
+        return grad[0] if unbatched else grad
     else:
         g = np.asarray(float(dloss) / (denominator if reduction == "mean" else 1.0), dtype=r.dtype)
-    return to_input(0.0 - r * g)  # 0.0 - ...: zeros print as 0., not -0.
+    grad = to_input(0.0 - r * g)  # 0.0 - ...: zeros print as 0., not -0.
+    return grad[0] if unbatched else grad
 
 
 def nll_forward(logp, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -110,7 +153,7 @@ def nll_forward(logp, target, weight=None, ignore_index=-100, reduction="mean"):
             shape, 0 at ignored targets).
 
     Returns:
-        ``(loss, cache)``: ``loss`` a float (an array for ``'none'``).
+        ``(loss, cache)``: ``loss`` a float (an array for ``'none'``), ``cache`` an :class:`NLLCache`.
 
     Examples:
         >>> logp = np.log(np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8]]))
@@ -120,18 +163,16 @@ def nll_forward(logp, target, weight=None, ignore_index=-100, reduction="mean"):
         1.1815
     """
     x, t, unbatched = _unbatch(logp, target)
-    r, counted, denominator = _weighted_targets(x, t, weight, ignore_index, 0.0)
-    per_element = (r * -x).sum(axis=1)  # (N, *)
-    loss = _reduce(per_element.reshape(()) if unbatched else per_element, reduction, denominator)
-    return loss, (r, counted, reduction, denominator, unbatched)
+    cache = _weighted_targets(x, t, weight, ignore_index, 0.0, reduction, unbatched)
+    per_element = (cache.r * -x).sum(axis=1)  # (N, *)
+    loss = _reduce(per_element.reshape(()) if unbatched else per_element, reduction, cache.denominator)
+    return loss, cache
 
 
-def nll_backward(dloss, cache):
+def nll_backward(dloss, cache: NLLCache):
     """``dL/dlogp = -w[y] * one_hot(y) * dloss`` (divided by the mean's denominator); 0 at ignored
     targets. ``dloss`` is a float, or an array of the loss's shape for ``'none'``."""
-    unbatched = cache[-1]
-    grad = _target_gradient(lambda d: d, cache, dloss, "NLLLoss")
-    return grad[0] if unbatched else grad
+    return _target_gradient(lambda d: d, cache, dloss, "NLLLoss")
 
 
 def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, reduction="mean",
@@ -144,7 +185,8 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, reduct
     ``sum_n w[y_n]`` over the targets not ignored, with or without smoothing.
 
     Returns:
-        ``(loss, cache)``: ``loss`` a float (an array of the target's shape for ``'none'``).
+        ``(loss, cache)``: ``loss`` a float (an array of the target's shape for ``'none'``),
+        ``cache`` a :class:`CrossEntropyCache`.
 
     Examples:
         >>> loss, _ = cross_entropy_forward(np.array([[0.0, 0.0], [1e4, 0.0]]), np.array([0, 0]))
@@ -155,20 +197,18 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, reduct
     """
     x, t, unbatched = _unbatch(logits, target)
     logp = log_softmax(x, 1)  # (N, C, *)
-    r, counted, denominator = _weighted_targets(logp, t, weight, ignore_index, label_smoothing)
-    per_element = (r * -logp).sum(axis=1)  # (N, *)
-    loss = _reduce(per_element.reshape(()) if unbatched else per_element, reduction, denominator)
-    return loss, (logp, (r, counted, reduction, denominator, unbatched))
+    targets = _weighted_targets(logp, t, weight, ignore_index, label_smoothing, reduction, unbatched)
+    per_element = (targets.r * -logp).sum(axis=1)  # (N, *)
+    loss = _reduce(per_element.reshape(()) if unbatched else per_element, reduction, targets.denominator)
+    return loss, CrossEntropyCache(logp, targets)
 
 
-def cross_entropy_backward(dloss, cache):
+def cross_entropy_backward(dloss, cache: CrossEntropyCache):
     """``dL/dlogits = (softmax(logits) * sum_c r_c - r) * dloss`` with ``r = w * q`` the weighted
     target (``softmax - one_hot`` without weights or smoothing), divided by the mean's denominator
     for ``'mean'``, 0 at ignored targets."""
-    logp, target_cache = cache
-    grad = _target_gradient(lambda d: log_softmax_backward(d, logp, 1), target_cache, dloss,
+    return _target_gradient(lambda d: log_softmax_backward(d, cache.logp, 1), cache.targets, dloss,
                             "CrossEntropyLoss")
-    return grad[0] if target_cache[-1] else grad
 
 
 # -- binary cross-entropy on logits ----------------------------------------------------------------
@@ -196,10 +236,10 @@ def bce_with_logits_forward(logits, target, weight=None, reduction="mean", pos_w
     if weight is not None:
         per_element = per_element * weight
     loss = _reduce(per_element, reduction, per_element.size)
-    return loss, (logits, target, weight, pos_weight, reduction)
+    return loss, BCEWithLogitsCache(logits, target, weight, pos_weight, reduction)
 
 
-def bce_with_logits_backward(dloss, cache):
+def bce_with_logits_backward(dloss, cache: BCEWithLogitsCache):
     """``dL/dx = w [(1 + (p_w - 1) y) sigmoid(x) - p_w y] * dloss`` (``w (sigmoid(x) - y)`` without
     ``pos_weight``), divided by the number of elements for ``'mean'``."""
     logits, target, weight, pos_weight, reduction = cache
@@ -225,10 +265,10 @@ def mse_forward(pred: np.ndarray, target: np.ndarray, reduction: str = "mean"):
         5.0
     """
     diff = pred - target
-    return _reduce(diff * diff, reduction, diff.size), (diff, reduction)
+    return _reduce(diff * diff, reduction, diff.size), MSECache(diff, reduction)
 
 
-def mse_backward(dloss, cache) -> np.ndarray:
+def mse_backward(dloss, cache: MSECache) -> np.ndarray:
     """``dL/dpred = 2 (pred - target) * dloss`` (divided by the number of elements for ``'mean'``)."""
     diff, reduction = cache
     if reduction == "none":

@@ -10,8 +10,10 @@ The design follows PyTorch's ``torch.nn`` so that what a reader learns here carr
   optimizer never steps them.
 
 Unlike PyTorch there is no autograd: every layer writes its own ``backward``. ``forward`` stores
-what ``backward`` needs in ``self._cache``; ``backward(dy)`` returns the gradient with respect to
-the input and *adds* the parameter gradients into each ``Parameter.grad``.
+what ``backward`` needs in ``self._cache`` (for a layer built on a pure ``*_forward`` core, that
+core's cache ``NamedTuple``, unwrapped); ``backward(dy)`` returns the gradient with respect to the
+input and *adds* the parameter gradients into each ``Parameter.grad``. ``layers_lib/README.md``
+maps the files and states this contract in full.
 """
 
 from __future__ import annotations

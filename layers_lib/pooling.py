@@ -20,9 +20,11 @@ over pixels: for a 2x2 or 3x3 window that is 4 or 9 whole-array operations.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from ._checks import as_float_array, check_grad, check_int, pair
+from ._checks import batched, check_grad, check_input, check_int, pair
 from .module import Module
 
 __all__ = [
@@ -38,7 +40,58 @@ __all__ = [
     "adaptive_avgpool2d_forward",
     "adaptive_avgpool2d_backward",
     "pool2d_output_size",
+    "MaxPool2dCache",
+    "AvgPool2dCache",
+    "AdaptiveAvgPool2dCache",
 ]
+
+
+# -- what each pure forward hands its backward -----------------------------------------------------
+class MaxPool2dCache(NamedTuple):
+    """The cache of :func:`maxpool2d_forward`: per output pixel, the tap ``i*kw + j`` of the
+    window's arg-max, and the geometry needed to send the gradient back there."""
+
+    argmax: np.ndarray  # (N, C, H_out, W_out), the smallest unsigned dtype that holds kh*kw - 1
+    x_shape: tuple[int, int, int, int]
+    dtype: np.dtype
+    pads: tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right)) of -inf
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return self.argmax.shape
+
+
+class AvgPool2dCache(NamedTuple):
+    """The cache of :func:`avgpool2d_forward`: each window's divisor and the geometry."""
+
+    divisor: np.ndarray  # (H_out, W_out), in the input's dtype
+    x_shape: tuple[int, int, int, int]
+    pads: tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right)) of zeros
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return self.x_shape[:2] + self.divisor.shape
+
+
+class AdaptiveAvgPool2dCache(NamedTuple):
+    """The cache of :func:`adaptive_avgpool2d_forward`: the averaging matrices ``P_h``, ``P_w``
+    (``None`` when the bins are equal and disjoint, and a reshape did the work)."""
+
+    x_shape: tuple[int, int, int, int]
+    dtype: np.dtype
+    output_size: tuple[int, int]
+    ph: np.ndarray | None  # (H_out, H)
+    pw: np.ndarray | None  # (W_out, W)
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return self.x_shape[:2] + self.output_size
 
 
 # -- sizes ---------------------------------------------------------------------------------------
@@ -95,23 +148,6 @@ def _padded_extent(size: int, out: int, k: int, s: int, p: int, d: int) -> tuple
     return p, max(needed - size - p, 0)
 
 
-def _check_pool_input(name: str, x):
-    """Accept ``(N, C, H, W)`` or an unbatched ``(C, H, W)``; return the 4-D array and the flag."""
-    x = as_float_array(name, x)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{name} expected input of shape (N, C, H, W) or (C, H, W), got {tuple(x.shape)}")
-    if 0 in x.shape:
-        raise ValueError(f"{name} expected a non-empty input, got shape {tuple(x.shape)}")
-    return (x[None], True) if x.ndim == 3 else (x, False)
-
-
-def _check_4d(name: str, x):
-    x = as_float_array(name, x)
-    if x.ndim != 4 or 0 in x.shape:
-        raise ValueError(f"{name} expected a non-empty input of shape (N, C, H, W), got {tuple(x.shape)}")
-    return x
-
-
 def _output_hw(name: str, x, kernel, stride, padding, dilation, ceil_mode):
     h, w = x.shape[2:]
     ho = _pool_len(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
@@ -151,18 +187,19 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_m
         ceil_mode: round the output size up (see :func:`pool2d_output_size`).
 
     Returns:
-        ``(out, cache)``: ``out`` is ``(N, C, H_out, W_out)``; the cache holds, per output pixel,
-        the tap ``i*kw + j`` of the window's arg-max (the first maximum in row-major order).
+        ``(out, cache)``: ``out`` is ``(N, C, H_out, W_out)``; the :class:`MaxPool2dCache` holds,
+        per output pixel, the tap ``i*kw + j`` of the window's arg-max (the first maximum in
+        row-major order).
 
     Examples:
         >>> x = np.array([[[[1.0, 5.0, 2.0, 0.0],
         ...                 [3.0, 4.0, 7.0, 7.0]]]])
         >>> out, cache = maxpool2d_forward(x, 2)
-        >>> out, cache["argmax"]  # the second 2x2 window has a tie: the first 7 wins
+        >>> out, cache.argmax  # the second 2x2 window has a tie: the first 7 wins
         (array([[[[5., 7.]]]]), array([[[[1, 2]]]], dtype=uint8))
     """
     name = "maxpool2d_forward"
-    x = _check_4d(name, x)
+    x = check_input(name, x, 4, "(N, C, H, W)", nonempty=True)
     kernel, stride, padding, dilation = _pool_args(name, kernel_size, stride, padding, dilation)
     ho, wo = _output_hw(name, x, kernel, stride, padding, dilation, ceil_mode)
     n, c, h, w = x.shape
@@ -194,9 +231,7 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_m
         if minus_inf.any():
             first = np.broadcast_to(_first_inside_tap(kernel, stride, padding, dilation, (ho, wo)), out.shape)
             argmax[minus_inf] = first[minus_inf]
-    cache = dict(argmax=argmax, x_shape=x.shape, dtype=x.dtype, pads=pads, kernel=kernel, stride=stride,
-                 padding=padding, dilation=dilation)
-    return out, cache
+    return out, MaxPool2dCache(argmax, x.shape, x.dtype, pads, kernel, stride, padding, dilation)
 
 
 def _first_inside_tap(kernel, stride, padding, dilation, out_hw) -> np.ndarray:
@@ -208,25 +243,24 @@ def _first_inside_tap(kernel, stride, padding, dilation, out_hw) -> np.ndarray:
     return first[0][:, None] * kernel[1] + first[1][None, :]
 
 
-def maxpool2d_backward(dout, cache):
+def maxpool2d_backward(dy, cache: MaxPool2dCache):
     """Gradient of :func:`maxpool2d_forward`: each window's gradient goes to its arg-max.
 
-    One pass per window tap: the pixels read by tap ``k`` receive ``dout`` where tap ``k`` won,
+    One pass per window tap: the pixels read by tap ``k`` receive ``dy`` where tap ``k`` won,
     summed when windows overlap.
     """
-    c = cache
-    argmax = c["argmax"]
-    n, ch, h, w = c["x_shape"]
-    (top, bottom), (left, right) = c["pads"]
-    dout = np.asarray(dout, dtype=c["dtype"])
-    dxp = np.zeros((n, ch, h + top + bottom, w + left + right), dtype=dout.dtype)
-    (kh, kw), (sh, sw), (dh, dw) = c["kernel"], c["stride"], c["dilation"]
+    argmax = cache.argmax
+    n, ch, h, w = cache.x_shape
+    (top, bottom), (left, right) = cache.pads
+    dy = np.asarray(dy, dtype=cache.dtype)
+    dxp = np.zeros((n, ch, h + top + bottom, w + left + right), dtype=dy.dtype)
+    (kh, kw), (sh, sw), (dh, dw) = cache.kernel, cache.stride, cache.dilation
     disjoint = sh > dh * (kh - 1) and sw > dw * (kw - 1)  # no pixel is read by two windows
-    finite = bool(np.isfinite(dout).all())  # else dout * 0 would spread NaN: use np.where
-    won, g = np.empty(argmax.shape, dtype=bool), np.empty_like(dout)
-    for k, (rows, cols) in _taps(c["kernel"], c["stride"], c["dilation"], argmax.shape[2:]):
+    finite = bool(np.isfinite(dy).all())  # else dy * 0 would spread NaN: use np.where
+    won, g = np.empty(argmax.shape, dtype=bool), np.empty_like(dy)
+    for k, (rows, cols) in _taps(cache.kernel, cache.stride, cache.dilation, argmax.shape[2:]):
         np.equal(argmax, k, out=won)
-        g = np.multiply(dout, won, out=g) if finite else np.where(won, dout, 0)  # dout where tap k won
+        g = np.multiply(dy, won, out=g) if finite else np.where(won, dy, 0)  # dy where tap k won
         if disjoint:
             dxp[:, :, rows, cols] = g
         else:
@@ -285,7 +319,7 @@ def avgpool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode: bool = 
         divisor_override: if given, divide every window sum by this number instead.
 
     Returns:
-        ``(out, cache)`` with ``out`` of shape ``(N, C, H_out, W_out)``.
+        ``(out, cache)`` with ``out`` of shape ``(N, C, H_out, W_out)`` and an :class:`AvgPool2dCache`.
 
     Examples:
         >>> x = np.arange(1.0, 6.0).reshape(1, 1, 1, 5)
@@ -295,7 +329,7 @@ def avgpool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode: bool = 
         array([[[[1.5, 3. , 4.5]]]])
     """
     name = "avgpool2d_forward"
-    x = _check_4d(name, x)
+    x = check_input(name, x, 4, "(N, C, H, W)", nonempty=True)
     kernel, stride, padding, _ = _pool_args(name, kernel_size, stride, padding)
     ho, wo = _output_hw(name, x, kernel, stride, padding, (1, 1), ceil_mode)
     n, c, h, w = x.shape
@@ -312,17 +346,15 @@ def avgpool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode: bool = 
                    * _window_counts(w, wo, kw, sw, padding[1], count_include_pad)[None, :])  # (Ho, Wo)
     divisor = divisor.astype(x.dtype)
     out = total / divisor
-    cache = dict(divisor=divisor, x_shape=x.shape, pads=pads, kernel=kernel, stride=stride)
-    return out, cache
+    return out, AvgPool2dCache(divisor, x.shape, pads, kernel, stride)
 
 
-def avgpool2d_backward(dout, cache):
-    """Gradient of :func:`avgpool2d_forward`: every pixel of a window gets ``dout / divisor``."""
-    c = cache
-    n, ch, h, w = c["x_shape"]
-    (top, bottom), (left, right) = c["pads"]
-    (kh, kw), (sh, sw) = c["kernel"], c["stride"]
-    g = np.asarray(dout, dtype=c["divisor"].dtype) / c["divisor"]  # (N, C, Ho, Wo)
+def avgpool2d_backward(dy, cache: AvgPool2dCache):
+    """Gradient of :func:`avgpool2d_forward`: every pixel of a window gets ``dy / divisor``."""
+    n, ch, h, w = cache.x_shape
+    (top, bottom), (left, right) = cache.pads
+    (kh, kw), (sh, sw) = cache.kernel, cache.stride
+    g = np.asarray(dy, dtype=cache.divisor.dtype) / cache.divisor  # (N, C, Ho, Wo)
     ho, wo = g.shape[2:]
     rows = np.zeros((n, ch, ho, w + left + right), dtype=g.dtype)  # spread over the columns first
     for j in range(kw):
@@ -389,37 +421,38 @@ def adaptive_avgpool2d_forward(x, output_size):
         output_size: ``(H_out, W_out)``; an int means square; ``None`` keeps the input's size.
 
     Returns:
-        ``(out, cache)`` with ``out`` of shape ``(N, C, H_out, W_out)``.
+        ``(out, cache)`` with ``out`` of shape ``(N, C, H_out, W_out)`` and an
+        :class:`AdaptiveAvgPool2dCache`.
 
     Examples:
         >>> x = np.arange(5.0).reshape(1, 1, 1, 5)
         >>> adaptive_avgpool2d_forward(x, (1, 3))[0]  # bins [0, 2), [1, 4), [3, 5)
         array([[[[0.5, 2. , 3.5]]]])
     """
-    x = _check_4d("adaptive_avgpool2d_forward", x)
+    x = check_input("adaptive_avgpool2d_forward", x, 4, "(N, C, H, W)", nonempty=True)
     n, c, h, w = x.shape
     oh, ow = _adaptive_size("adaptive_avgpool2d_forward", output_size, (h, w))
     if h % oh == 0 and w % ow == 0:  # equal, disjoint bins (global pooling too): a reshape and a mean
         out = x.reshape(n, c, oh, h // oh, ow, w // ow).mean(axis=(3, 5))
-        return out, dict(x_shape=x.shape, dtype=x.dtype)
+        return out, AdaptiveAvgPool2dCache(x.shape, x.dtype, (oh, ow), None, None)
     ph, pw = _adaptive_matrix(h, oh, x.dtype), _adaptive_matrix(w, ow, x.dtype)
     t = np.tensordot(x, pw, axes=([3], [1]))  # (N, C, H, W_out)
     out = np.tensordot(t, ph, axes=([2], [1])).transpose(0, 1, 3, 2)  # (N, C, H_out, W_out)
-    return np.ascontiguousarray(out), dict(x_shape=x.shape, dtype=x.dtype, ph=ph, pw=pw)
+    return np.ascontiguousarray(out), AdaptiveAvgPool2dCache(x.shape, x.dtype, (oh, ow), ph, pw)
 
 
-def adaptive_avgpool2d_backward(dout, cache):
-    """Gradient of :func:`adaptive_avgpool2d_forward`: ``dx = P_h.T @ dout @ P_w``; with equal,
-    disjoint bins each input pixel gets ``dout`` of its bin divided by the bin's size."""
-    n, c, h, w = cache["x_shape"]
-    dout = np.asarray(dout, dtype=cache["dtype"])
-    oh, ow = dout.shape[2:]
-    if "ph" not in cache:
-        dx = np.empty((n, c, oh, h // oh, ow, w // ow), dtype=dout.dtype)
-        dx[...] = (dout / ((h // oh) * (w // ow)))[:, :, :, None, :, None]  # its bin's share
+def adaptive_avgpool2d_backward(dy, cache: AdaptiveAvgPool2dCache):
+    """Gradient of :func:`adaptive_avgpool2d_forward`: ``dx = P_h.T @ dy @ P_w``; with equal,
+    disjoint bins each input pixel gets ``dy`` of its bin divided by the bin's size."""
+    n, c, h, w = cache.x_shape
+    dy = np.asarray(dy, dtype=cache.dtype)
+    oh, ow = cache.output_size
+    if cache.ph is None:
+        dx = np.empty((n, c, oh, h // oh, ow, w // ow), dtype=dy.dtype)
+        dx[...] = (dy / ((h // oh) * (w // ow)))[:, :, :, None, :, None]  # its bin's share
         return dx.reshape(n, c, h, w)
-    t = np.tensordot(dout, cache["pw"], axes=([3], [0]))  # (N, C, H_out, W)
-    dx = np.tensordot(t, cache["ph"], axes=([2], [0])).transpose(0, 1, 3, 2)  # (N, C, H, W)
+    t = np.tensordot(dy, cache.pw, axes=([3], [0]))  # (N, C, H_out, W)
+    dx = np.tensordot(t, cache.ph, axes=([2], [0])).transpose(0, 1, 3, 2)  # (N, C, H, W)
     return np.ascontiguousarray(dx)
 
 
@@ -433,16 +466,30 @@ def _adaptive_size(name: str, output_size, input_hw) -> tuple[int, int]:
 
 
 # -- the layers ----------------------------------------------------------------------------------
-def _layer_backward(layer: Module, dy, core):
-    """The backward pass of a pooling layer: check ``dy`` against the forward output's shape, run
-    the pure ``core(dy, cache)`` on a batch, and drop the batch axis again for unbatched input."""
-    cache, unbatched, y_shape = layer._saved()
-    dy = check_grad(type(layer).__name__, dy, y_shape[1:] if unbatched else y_shape)
-    dx = core(dy[None] if unbatched else dy, cache)
-    return dx[0] if unbatched else dx
+class _Pool2d(Module):
+    """What the three pooling layers share: an unbatched ``(C, H, W)`` input is pooled as a batch
+    of one (``_batch`` / ``_unbatch``); ``backward`` checks ``dy`` against the output's shape and
+    runs the subclass's pure ``_core_backward(dy, cache)``. ``self._cache`` is the pure core's
+    cache, unwrapped."""
+
+    _core_backward = None  # staticmethod(maxpool2d_backward), ... in each subclass
+
+    def _batch(self, x) -> np.ndarray:
+        x = check_input(type(self).__name__, x, (3, 4), "(N, C, H, W) or (C, H, W)", nonempty=True)
+        x, self._unbatched = batched(x, 3)
+        return x  # (N, C, H, W)
+
+    def _unbatch(self, out: np.ndarray) -> np.ndarray:
+        return out[0] if self._unbatched else out
+
+    def backward(self, dy):
+        cache = self._saved()
+        shape = cache.out_shape
+        dy = check_grad(type(self).__name__, dy, shape[1:] if self._unbatched else shape)
+        return self._unbatch(self._core_backward(dy[None] if self._unbatched else dy, cache))
 
 
-class MaxPool2d(Module):
+class MaxPool2d(_Pool2d):
     """2-D max pooling, as ``torch.nn.MaxPool2d``.
 
     Args:
@@ -485,36 +532,31 @@ class MaxPool2d(Module):
         self.return_indices = bool(return_indices)
         self.ceil_mode = bool(ceil_mode)
 
+    _core_backward = staticmethod(maxpool2d_backward)
+
     def forward(self, x):
-        x, unbatched = _check_pool_input("MaxPool2d", x)
+        x = self._batch(x)
         kernel, stride, padding, dilation = self._args
         _output_hw("MaxPool2d", x, kernel, stride, padding, dilation, self.ceil_mode)
-        out, cache = maxpool2d_forward(x, kernel, stride, padding, dilation, self.ceil_mode)
-        self._cache = (cache, unbatched, out.shape)
-        if unbatched:
-            out = out[0]
+        out, self._cache = maxpool2d_forward(x, kernel, stride, padding, dilation, self.ceil_mode)
         if self.return_indices:
-            return out, self._indices(cache, x.shape[3], unbatched)
-        return out
+            return self._unbatch(out), self._unbatch(self._indices(self._cache, x.shape[3]))
+        return self._unbatch(out)
 
-    def _indices(self, cache, width: int, unbatched: bool) -> np.ndarray:
+    def _indices(self, cache: MaxPool2dCache, width: int) -> np.ndarray:
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self._args
-        ho, wo = cache["argmax"].shape[2:]
-        i, j = np.divmod(cache["argmax"].astype(np.int64), kw)
+        ho, wo = cache.argmax.shape[2:]
+        i, j = np.divmod(cache.argmax.astype(np.int64), kw)
         rows = np.arange(ho)[:, None] * sh - ph + i * dh
         cols = np.arange(wo)[None, :] * sw - pw + j * dw
-        idx = rows * width + cols
-        return idx[0] if unbatched else idx
-
-    def backward(self, dy):
-        return _layer_backward(self, dy, maxpool2d_backward)
+        return rows * width + cols
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """2-D average pooling, as ``torch.nn.AvgPool2d``.
 
     Args:
@@ -555,23 +597,21 @@ class AvgPool2d(Module):
         self.count_include_pad = bool(count_include_pad)
         self.divisor_override = divisor_override
 
+    _core_backward = staticmethod(avgpool2d_backward)
+
     def forward(self, x):
-        x, unbatched = _check_pool_input("AvgPool2d", x)
+        x = self._batch(x)
         kernel, stride, padding, _ = self._args
         _output_hw("AvgPool2d", x, kernel, stride, padding, (1, 1), self.ceil_mode)
-        out, cache = avgpool2d_forward(x, kernel, stride, padding, self.ceil_mode, self.count_include_pad,
-                                       self.divisor_override)
-        self._cache = (cache, unbatched, out.shape)
-        return out[0] if unbatched else out
-
-    def backward(self, dy):
-        return _layer_backward(self, dy, avgpool2d_backward)
+        out, self._cache = avgpool2d_forward(x, kernel, stride, padding, self.ceil_mode,
+                                             self.count_include_pad, self.divisor_override)
+        return self._unbatch(out)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool2d(Module):
+class AdaptiveAvgPool2d(_Pool2d):
     """Average pooling to a fixed output size, whatever the input size (``torch.nn.AdaptiveAvgPool2d``).
 
     Output row ``i`` averages input rows ``floor(i*H/H_out)`` up to ``ceil((i+1)*H/H_out)``
@@ -600,15 +640,13 @@ class AdaptiveAvgPool2d(Module):
         _adaptive_size("AdaptiveAvgPool2d", output_size, (1, 1))  # validate now
         self.output_size = output_size
 
-    def forward(self, x):
-        x, unbatched = _check_pool_input("AdaptiveAvgPool2d", x)
-        out, cache = adaptive_avgpool2d_forward(x, _adaptive_size("AdaptiveAvgPool2d", self.output_size,
-                                                                  x.shape[2:]))
-        self._cache = (cache, unbatched, out.shape)
-        return out[0] if unbatched else out
+    _core_backward = staticmethod(adaptive_avgpool2d_backward)
 
-    def backward(self, dy):
-        return _layer_backward(self, dy, adaptive_avgpool2d_backward)
+    def forward(self, x):
+        x = self._batch(x)
+        output_size = _adaptive_size("AdaptiveAvgPool2d", self.output_size, x.shape[2:])
+        out, self._cache = adaptive_avgpool2d_forward(x, output_size)
+        return self._unbatch(out)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

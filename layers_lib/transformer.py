@@ -32,7 +32,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_float_array, check_float_dtype, check_grad, check_int
+from ._checks import as_float_array, batched, check_bool, check_float_dtype, check_grad, check_int, check_rng
 from .activations import GELU, ReLU
 from .attention import MultiheadAttention, causal_mask
 from .dropout import Dropout, _check_p
@@ -43,12 +43,6 @@ from .normalization import LayerNorm
 
 __all__ = ["sinusoidal_positional_encoding", "SinusoidalPositionalEncoding", "LearnedPositionalEmbedding",
            "TransformerEncoderLayer"]
-
-
-def _check_bool(layer: str, name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{layer} expected {name} to be True or False, got {value!r}")
-    return bool(value)
 
 
 # -- positional encodings ----------------------------------------------------------------------------
@@ -102,7 +96,7 @@ class _AddPositions(Module):
         layer = type(self).__name__
         self.max_len = check_int(layer, "max_len", max_len)
         self.d_model = check_int(layer, "d_model", d_model)
-        self.batch_first = _check_bool(layer, "batch_first", batch_first)
+        self.batch_first = check_bool(layer, "batch_first", batch_first)
 
     def _layout(self) -> str:
         return "(N, S, {0})" if self.batch_first else "(S, N, {0})"
@@ -314,19 +308,17 @@ class TransformerEncoderLayer(Module):
         dim_feedforward = check_int(name, "dim_feedforward", dim_feedforward)
         p = _check_p(name, dropout)
         activation = self._make_activation(activation)
-        self.batch_first = _check_bool(name, "batch_first", batch_first)
-        bias = _check_bool(name, "bias", bias)
+        self.batch_first = check_bool(name, "batch_first", batch_first)
+        bias = check_bool(name, "bias", bias)
         dtype = check_float_dtype(name, dtype)
-        rng = np.random.default_rng() if rng is None else rng
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{name} expected rng to be a numpy.random.Generator, got {type(rng).__name__}")
+        rng = check_rng(name, rng)
         self.d_model, self.nhead = d_model, nhead
         # the sub-modules in torch's order, so named_parameters() lists them as torch does
         self.self_attn = MultiheadAttention(d_model, nhead, bias=bias, dtype=dtype, rng=rng)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, rng=rng)
         self.dropout = Dropout(p, rng=rng)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, rng=rng)
-        self.norm_first = _check_bool(name, "norm_first", norm_first)
+        self.norm_first = check_bool(name, "norm_first", norm_first)
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.dropout1 = Dropout(p, rng=rng)
@@ -408,9 +400,8 @@ class TransformerEncoderLayer(Module):
             layout = f"(N, S, {E})" if self.batch_first else f"(S, N, {E})"
             raise ValueError(f"{name} expected src of shape {layout} (batch_first={self.batch_first}) or "
                              f"unbatched (S, {E}), got {tuple(src.shape)}")
-        if src.ndim == 2:
-            return src[None], True
-        return (src if self.batch_first else src.transpose(1, 0, 2)), False  # (N, S, E)
+        x, unbatched = batched(src, 2)
+        return (x if self.batch_first or unbatched else x.transpose(1, 0, 2)), unbatched  # (N, S, E)
 
     def _from_batch_first(self, x, unbatched):
         if unbatched:
@@ -419,7 +410,7 @@ class TransformerEncoderLayer(Module):
 
     def _check_src_mask(self, src_mask, is_causal, S):
         name = "TransformerEncoderLayer"
-        if not _check_bool(name, "is_causal", is_causal):
+        if not check_bool(name, "is_causal", is_causal):
             return src_mask
         if src_mask is None:
             raise ValueError(f"{name}: is_causal=True is a hint that src_mask is the causal mask, so it "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-import layers_lib as ll
+import torch
+
 from layers_lib.exercises import conv as ex
 
 
@@ -22,10 +23,37 @@ def test_accepts_the_right_formula():
     assert result.passed and "all 11 hidden cases pass" in str(result)
 
 
-def test_cases_come_from_layers_lib_and_cover_the_traps():
+# The hidden cases with their answers worked by hand from PyTorch's formula
+# H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1, so that a wrong ll.conv2d_output_size cannot
+# hide behind cases built with it.
+BY_HAND = [
+    ((28, 28, 3, 1, 0, 1), (26, 26)),        # 28 - 3 + 1
+    ((32, 32, 5, 1, 0, 1), (28, 28)),        # 32 - 5 + 1
+    ((28, 28, 3, 1, 1, 1), (28, 28)),        # 28 + 2 - 3 + 1
+    ((64, 64, 5, 2, 2, 1), (32, 32)),        # floor(63 / 2) + 1
+    ((7, 12, 3, 1, 0, 1), (5, 10)),          # 7 - 3 + 1, 12 - 3 + 1
+    ((7, 7, 3, 2, 0, 1), (3, 3)),            # 4 / 2 + 1
+    ((8, 8, 3, 2, 0, 1), (3, 3)),            # floor(5 / 2) + 1
+    ((10, 9, 2, 3, 1, 1), (4, 4)),           # floor(10 / 3) + 1, floor(9 / 3) + 1
+    ((9, 9, 3, 1, 0, 2), (5, 5)),            # the kernel spans 5: 9 - 5 + 1
+    ((15, 11, 3, 2, 2, 3), (7, 5)),          # spans 7: floor(12 / 2) + 1, floor(8 / 2) + 1
+    ((224, 224, 7, 2, 3, 1), (112, 112)),    # floor(223 / 2) + 1
+]
+
+
+def test_cases_have_the_answers_worked_by_hand():
+    assert ex.output_size_cases() == BY_HAND
+
+
+def test_the_worked_answers_are_torch_conv2d_output_shapes():
+    for (h, w, k, s, p, d), expected in BY_HAND:
+        conv = torch.nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d, bias=False)
+        with torch.no_grad():
+            assert tuple(conv(torch.zeros(1, 1, h, w)).shape[2:]) == expected
+
+
+def test_cases_cover_the_traps():
     cases = ex.output_size_cases()
-    for args, expected in cases:
-        assert expected == ll.conv2d_output_size(*args)
     assert any(h != w for (h, w, *_), _ in cases)                        # non-square
     assert any(p > 0 for (_, _, _, _, p, _), _ in cases)                 # padding
     assert any(d > 1 for (*_, d), _ in cases)                            # dilation

@@ -115,4 +115,4 @@ def test_backward_names_typical_mistakes(wrong, hint):
     result = ex.check_batchnorm_backward(wrong)
     assert not result.passed
     assert hint in str(result), str(result)
-    assert "result:" in str(result) or "hint:" in str(result)
+    assert "wrong:    " in str(result) and "hint:" in str(result)

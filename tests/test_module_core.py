@@ -250,3 +250,48 @@ def test_cnn_block_gradcheck_in_training_mode():
     net = ll.Sequential(*net[:4], FixedMaskDropout(0.3), *net[5:])
     errors = ll.check_gradients(net, normal(2, 2, 8, 8, seed=5))
     assert max(errors.values()) < 1e-5, errors
+
+
+# -- the contract: each pure core hands its backward one NamedTuple, and its layer keeps it unwrapped -----
+def _x(*shape):
+    return normal(*shape, seed=7)
+
+
+CORES = [  # (core forward call, its cache type, the layer built on it, the layer's input)
+    (lambda: ll.linear_forward(_x(2, 3), _x(4, 3), None), ll.LinearCache,
+     lambda: ll.Linear(3, 4), _x(2, 3)),
+    (lambda: ll.maxpool2d_forward(_x(1, 2, 4, 4), 2), ll.MaxPool2dCache,
+     lambda: ll.MaxPool2d(2), _x(2, 4, 4)),
+    (lambda: ll.avgpool2d_forward(_x(1, 2, 4, 4), 2), ll.AvgPool2dCache,
+     lambda: ll.AvgPool2d(2), _x(1, 2, 4, 4)),
+    (lambda: ll.adaptive_avgpool2d_forward(_x(1, 2, 5, 4), 3), ll.AdaptiveAvgPool2dCache,
+     lambda: ll.AdaptiveAvgPool2d(3), _x(1, 2, 5, 4)),
+    (lambda: ll.dropout_forward(_x(2, 3), _x(2, 3) > 0, 0.5), ll.DropoutCache,
+     lambda: ll.Dropout(0.5, rng=np.random.default_rng(0)), _x(2, 3)),
+    (lambda: ll.embedding_forward(np.array([1, 0]), _x(3, 2)), ll.EmbeddingCache,
+     lambda: ll.Embedding(3, 2), np.array([1, 0])),
+    (lambda: ll.mse_forward(_x(3), _x(3)), ll.MSECache, None, None),
+    (lambda: ll.nll_forward(_x(2, 3), np.array([0, 2])), ll.NLLCache, None, None),
+    (lambda: ll.cross_entropy_forward(_x(2, 3), np.array([0, 2])), ll.CrossEntropyCache, None, None),
+    (lambda: ll.bce_with_logits_forward(_x(3), np.ones(3)), ll.BCEWithLogitsCache, None, None),
+]
+
+
+@pytest.mark.parametrize("core, cache_type, make, x", CORES, ids=lambda v: getattr(v, "__name__", ""))
+def test_each_pure_core_returns_its_named_cache_and_the_layer_keeps_it(core, cache_type, make, x):
+    out, cache = core()
+    assert type(cache) is cache_type and isinstance(cache, tuple) and cache._fields
+    if make is not None:
+        layer = make()
+        layer(x)
+        assert type(layer._cache) is cache_type  # not re-wrapped in a tuple of the layer's own
+
+
+def test_attention_cores_return_their_named_caches():
+    q, k, v = _x(2, 3, 4), _x(2, 5, 4), _x(2, 5, 2)
+    _, _, cache = ll.scaled_dot_product_attention_forward(q, k, v)
+    assert type(cache) is ll.AttentionCache and cache.scale == 0.5 and cache.q is q
+    mha = ll.MultiheadAttention(4, 2, rng=np.random.default_rng(0))
+    mha(q, q, q)
+    assert type(mha._cache) is ll.MultiheadAttentionCache and type(mha._cache.attention) is ll.AttentionCache
+    assert mha._cache.num_heads == 2 and mha._cache.need_weights and not mha._cache.average_attn_weights

@@ -299,7 +299,9 @@ def test_fuzz_adaptive(hw, out):
 
 @pytest.mark.parametrize("core", [ll.maxpool2d_forward, ll.avgpool2d_forward, ll.adaptive_avgpool2d_forward])
 def test_core_functions_check_their_input(core):
-    with pytest.raises(ValueError, match=r"expected a non-empty input of shape \(N, C, H, W\), got \(3, 4,"):
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, C, H, W\), got \(3, 4, 4\)$"):
         core(np.zeros((3, 4, 4)), 2)
+    with pytest.raises(ValueError, match=r"a non-empty input of shape \(N, C, H, W\), got \(1, 0, 4, 4\)"):
+        core(np.zeros((1, 0, 4, 4)), 2)
     with pytest.raises(TypeError, match="floating-point input"):
         core(np.zeros((1, 3, 4, 4), dtype=np.int8), 2)

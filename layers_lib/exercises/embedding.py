@@ -17,18 +17,9 @@ import numpy as np
 
 import layers_lib as ll
 
-from . import CheckResult, check_cases
-from . import Raised as _Raised
-from . import catching as _catching
+from . import CheckResult, Raised, check_cases, close
 
 __all__ = ["check_embedding_backward", "check_embedding_output_shape"]
-
-
-def _close(a, b) -> bool:
-    if isinstance(a, _Raised):
-        return False
-    a = np.asarray(a)
-    return a.dtype != object and a.shape == np.shape(b) and bool(np.allclose(a, b))
 
 
 def _reference(dy, ids, num_embeddings, padding_idx):
@@ -83,11 +74,11 @@ def _with_padding_grad(dy, ids, V):
 def _backward_hint(args, got, expected):
     dy, ids, V, pad = args
     D = dy.shape[-1]
-    if isinstance(got, _Raised):
+    if isinstance(got, Raised):
         if ids.ndim > 1:
             return (f"your function fails on ids of shape {ids.shape} = (N, T). Flatten first: "
                     f"ids.reshape(-1) and dy.reshape(-1, {D}) pair each position with its gradient row.")
-        return "fix the error first."
+        return None  # the verdict shows the error
     shape = np.shape(got)
     if shape == dy.shape or shape == (ids.size, D):
         return (f"you returned one row per position, shape {shape}; the gradient has the shape of the "
@@ -100,27 +91,27 @@ def _backward_hint(args, got, expected):
     repeated = np.bincount(ids.reshape(-1), minlength=V) > 1
     if pad is not None:
         repeated[pad] = False
-    if repeated.any() and _close(got, _last_write_wins(dy, ids, V, pad)):
+    if repeated.any() and close(got, _last_write_wins(dy, ids, V, pad)):
         rows = ", ".join(str(i) for i in np.flatnonzero(repeated))
         return (f"id(s) {rows} occur more than once, but their row got only one contribution. "
                 "With fancy indexing, dW[ids] = dy and even dW[ids] += dy write each repeated row "
                 "once (the last write wins), so contributions are lost. Accumulate with "
                 "np.add.at(dW, ids, dy), or loop over positions.")
-    if ids.ndim > 1 and (_close(got, _row_loop(dy, ids, V, pad)) or _close(got, _row_loop(dy, ids, V, None))):
+    if ids.ndim > 1 and (close(got, _row_loop(dy, ids, V, pad)) or close(got, _row_loop(dy, ids, V, None))):
         return (f"with ids of shape {ids.shape} = (N, T), a loop over the first axis hands you a whole "
                 "row of ids at a time, and dW[row] += dy[n] loses the ids repeated within that row "
                 "(fancy-index += writes each repeated row once). Flatten first, ids.reshape(-1) and "
                 f"dy.reshape(-1, {D}), or use np.add.at(dW, ids, dy), which takes any shape.")
-    if pad is not None and _close(got, _with_padding_grad(dy, ids, V)):
+    if pad is not None and close(got, _with_padding_grad(dy, ids, V)):
         return (f"row {pad} is the padding row (padding_idx={pad}): it must get no gradient, so the "
                 "padding vector stays zero. Set dW[padding_idx] = 0 after accumulating.")
     if pad is not None and not np.allclose(np.asarray(got)[pad], 0):
         return f"the padding row {pad} must be all zeros: padding positions contribute nothing."
     counts = np.bincount(ids.reshape(-1), minlength=V)[:, None]
-    if repeated.any() and _close(got, np.where(counts > 0, expected / np.maximum(counts, 1), 0)):
+    if repeated.any() and close(got, np.where(counts > 0, expected / np.maximum(counts, 1), 0)):
         return ("you averaged the contributions of a repeated id; they add: a word used three times "
                 "in a batch gets the sum of its three upstream gradients.")
-    if _close(-np.asarray(got), expected):
+    if close(-np.asarray(got), expected):
         return "your gradient has the wrong sign: dW[i] is the SUM of dy over the positions that looked up i."
     untouched = counts[:, 0] == 0
     if np.any(np.asarray(got)[untouched] != 0):
@@ -150,7 +141,7 @@ def check_embedding_backward(fn) -> CheckResult:
         >>> check_embedding_backward(embedding_backward)
         ✓ embedding_backward: all 4 hidden cases pass.
     """
-    return check_cases("embedding_backward", _catching(fn), _backward_cases(), diagnose=_backward_hint,
+    return check_cases("embedding_backward", fn, _backward_cases(), diagnose=_backward_hint,
                        show_input=_show)
 
 
@@ -165,8 +156,8 @@ def _shape_cases():
 
 def _shape_hint(args, got, expected):
     ids_shape, V, D = args
-    if isinstance(got, _Raised):
-        return "fix the error first."
+    if isinstance(got, Raised):
+        return None  # the verdict shows the error
     if not isinstance(got, (tuple, list)):
         return "return the shape as a tuple of ints, e.g. (2, 3, 8)."
     got = tuple(got)
@@ -190,4 +181,4 @@ def check_embedding_output_shape(fn) -> CheckResult:
         >>> check_embedding_output_shape(lambda s, V, D: tuple(s) + (D,))
         ✓ embedding_output_shape: all 4 hidden cases pass.
     """
-    return check_cases("embedding_output_shape", _catching(fn), _shape_cases(), diagnose=_shape_hint)
+    return check_cases("embedding_output_shape", fn, _shape_cases(), diagnose=_shape_hint)

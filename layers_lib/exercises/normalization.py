@@ -15,66 +15,11 @@ import numpy as np
 
 import layers_lib as ll
 
-from . import CheckResult
+from . import CheckResult, Raised, check_cases, close
 
 __all__ = ["check_batchnorm_forward", "check_batchnorm2d_forward", "check_batchnorm_backward"]
 
 _EPS = 1e-5
-
-
-def _compare(got, expected, names) -> list[str]:
-    """One line per output: right, or its shape / largest error."""
-    lines = []
-    for name, g, e in zip(names, got, expected, strict=True):
-        g = np.asarray(g) if g is not None else None
-        if g is None or g.shape != e.shape:
-            lines.append(f"{name}: expected shape {e.shape}, got {None if g is None else g.shape}")
-        elif np.allclose(g, e, rtol=1e-6, atol=1e-8):
-            lines.append(f"{name}: right")
-        else:
-            lines.append(f"{name}: wrong, largest difference {np.max(np.abs(g - e)):.3g}")
-    return lines
-
-
-def _run(name, fn, cases, diagnose, describe, names=None) -> CheckResult:
-    """Run ``fn(*args)`` on each hidden case; report the first failure compactly, with a hint."""
-    for i, (args, expected) in enumerate(cases, start=1):
-        copies = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-        try:
-            got = fn(*copies)
-        except Exception as exc:  # the reader's code may raise anything; report it plainly
-            details = [f"input:    {describe(args)}", f"error:    {type(exc).__name__}: {exc}"]
-            if "broadcast" in str(exc) and args[0].ndim == 4:
-                details.append("hint:     gamma, beta and the statistics have one value per channel, "
-                               "shape (C,). Reshape them to (1, C, 1, 1) (or keep the axes with "
-                               "keepdims=True) so that they line up with axis 1 of x.")
-            return CheckResult(name, False, f"case {i} of {len(cases)} raised an error.", details)
-        if got is None:
-            return CheckResult(name, False, "your function returned None — did you forget `return`?")
-        if names is None:
-            ok = isinstance(got, np.ndarray) and got.shape == expected.shape and np.allclose(
-                got, expected, rtol=1e-6, atol=1e-8)
-            lines = _compare([got], [expected], ["output"])
-        else:
-            ok = (isinstance(got, (tuple, list)) and len(got) == len(names)
-                  and all(np.shape(g) == e.shape and np.allclose(g, e, rtol=1e-6, atol=1e-8)
-                          for g, e in zip(got, expected, strict=True)))
-            if isinstance(got, (tuple, list)) and len(got) == len(names):
-                lines = _compare(got, expected, names)
-            else:
-                lines = [f"expected a tuple ({', '.join(names)}), got {type(got).__name__}"]
-        if not ok:
-            details = [f"input:    {describe(args)}"] + [f"result:   {line}" for line in lines]
-            hint = diagnose(args, got, expected)
-            if hint:
-                details.append(f"hint:     {hint}")
-            return CheckResult(name, False, f"case {i} of {len(cases)} failed.", details)
-    return CheckResult(name, True, f"all {len(cases)} hidden cases pass.")
-
-
-def _close(got, candidate) -> bool:
-    got = np.asarray(got) if not isinstance(got, np.ndarray) else got
-    return got.shape == candidate.shape and np.allclose(got, candidate, rtol=1e-6, atol=1e-8)
 
 
 def _layer(cls, gamma, beta, eps):
@@ -116,6 +61,12 @@ def _forward_cases(shapes, seed):
 
 def _forward_hint(args, got, expected, batch_axes):
     x, gamma, beta, eps = args
+    if isinstance(got, Raised):
+        if "broadcast" in str(got.exc) and x.ndim == 4:
+            return ("gamma, beta and the statistics have one value per channel, shape (C,). Reshape them "
+                    "to (1, C, 1, 1) (or keep the axes with keepdims=True) so that they line up with axis 1 "
+                    "of x.")
+        return None  # the verdict shows the error
     if not isinstance(got, np.ndarray) or got.shape != x.shape:
         shape = getattr(got, "shape", None)
         return f"the output must have the input's shape {x.shape}, got {shape}."
@@ -156,9 +107,13 @@ def _forward_hint(args, got, expected, batch_axes):
         candidates["only_batch"] = _normalise(x, (0,), gamma, beta, eps)[0]
         candidates["instance"] = _normalise(x, (2, 3), gamma, beta, eps)[0]
     for key, candidate in candidates.items():
-        if _close(got, candidate):
+        if close(got, candidate):
             return wrong[key]
     return None
+
+
+def _show_forward(args) -> str:
+    return f"x of shape {args[0].shape}, gamma and beta of shape {args[1].shape}"
 
 
 def check_batchnorm_forward(fn) -> CheckResult:
@@ -168,8 +123,8 @@ def check_batchnorm_forward(fn) -> CheckResult:
     for x, gamma, beta in _forward_cases([(6, 4), (5, 7), (8, 3)], seed=11):
         expected = _layer(ll.BatchNorm1d, gamma, beta, _EPS)(x)
         cases.append(((x, gamma, beta, _EPS), expected))
-    return _run("batchnorm_forward", fn, cases, lambda a, g, e: _forward_hint(a, g, e, (0,)),
-                lambda a: f"x of shape {a[0].shape}, gamma and beta of shape {a[1].shape}")
+    return check_cases("batchnorm_forward", fn, cases, diagnose=lambda a, g, e: _forward_hint(a, g, e, (0,)),
+                       show_input=_show_forward)
 
 
 def check_batchnorm2d_forward(fn) -> CheckResult:
@@ -179,12 +134,14 @@ def check_batchnorm2d_forward(fn) -> CheckResult:
     for x, gamma, beta in _forward_cases([(4, 3, 5, 6), (2, 5, 3, 4), (3, 2, 4, 4)], seed=12):
         expected = _layer(ll.BatchNorm2d, gamma, beta, _EPS)(x)
         cases.append(((x, gamma, beta, _EPS), expected))
-    return _run("batchnorm2d_forward", fn, cases, lambda a, g, e: _forward_hint(a, g, e, (0, 2, 3)),
-                lambda a: f"x of shape {a[0].shape}, gamma and beta of shape {a[1].shape}")
+    return check_cases("batchnorm2d_forward", fn, cases,
+                       diagnose=lambda a, g, e: _forward_hint(a, g, e, (0, 2, 3)), show_input=_show_forward)
 
 
 def _backward_hint(args, got, expected):
     dout, x, gamma, eps = args
+    if isinstance(got, Raised):
+        return None  # the verdict shows the error
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         return "return a tuple of three arrays: (dx, dgamma, dbeta)."
     dx, dgamma, dbeta = (np.asarray(g) for g in got)
@@ -192,21 +149,21 @@ def _backward_hint(args, got, expected):
     if dgamma.shape == x.shape or dbeta.shape == x.shape:
         return ("dgamma and dbeta have one entry per feature, shape (D,): sum the per-example "
                 "contributions over the batch (axis=0).")
-    if _close(dgamma, exp_dbeta) and _close(dbeta, exp_dgamma):
+    if close(dgamma, exp_dbeta) and close(dbeta, exp_dgamma):
         return "dgamma and dbeta are swapped: dbeta = sum(dout), dgamma = sum(dout * x̂)."
     mean, var = x.mean(axis=0), x.var(axis=0)
     inv_std = 1.0 / np.sqrt(var + eps)
     dxhat = dout * gamma
-    if _close(dx, dxhat * inv_std):
+    if close(dx, dxhat * inv_std):
         return ("dx treats the batch mean and variance as constants. They depend on every x in the "
                 "batch, so dx has two more terms: dx = inv_std * (dx̂ - mean(dx̂) - x̂ * mean(dx̂ * x̂)).")
-    if _close(dx, inv_std * (dxhat - dxhat.mean(axis=0))):
+    if close(dx, inv_std * (dxhat - dxhat.mean(axis=0))):
         return ("dx includes the path through the mean but not the path through the variance: "
                 "subtract x̂ * mean(dx̂ * x̂) as well.")
     xhat = (x - mean) * inv_std
-    if _close(dx, inv_std * (dout - dout.mean(axis=0) - xhat * (dout * xhat).mean(axis=0))):
+    if close(dx, inv_std * (dout - dout.mean(axis=0) - xhat * (dout * xhat).mean(axis=0))):
         return "dx is missing the factor gamma: the gradient reaching x̂ is dx̂ = dout * gamma."
-    if not _close(dx, exp_dx) and _close(dgamma, exp_dgamma) and _close(dbeta, exp_dbeta):
+    if not close(dx, exp_dx) and close(dgamma, exp_dgamma) and close(dbeta, exp_dbeta):
         return "dgamma and dbeta are right; only dx is wrong."
     return None
 
@@ -226,6 +183,6 @@ def check_batchnorm_backward(fn) -> CheckResult:
         layer(x)
         dx = layer.backward(dout)
         cases.append(((dout, x, gamma, _EPS), (dx, layer.weight.grad.copy(), layer.bias.grad.copy())))
-    return _run("batchnorm_backward", fn, cases, _backward_hint,
-                lambda a: f"dout and x of shape {a[1].shape}, gamma of shape {a[2].shape}",
-                names=("dx", "dgamma", "dbeta"))
+    return check_cases("batchnorm_backward", fn, cases, diagnose=_backward_hint,
+                       show_input=lambda a: f"dout and x of shape {a[1].shape}, gamma of shape {a[2].shape}",
+                       names=("dx", "dgamma", "dbeta"))

@@ -23,25 +23,13 @@ import numpy as np
 
 import layers_lib as ll
 
-from . import CheckResult, check_cases
-from . import Raised as _Raised
-from . import catching as _catching
+from . import CheckResult, Raised, check_cases, close
 
 __all__ = ["check_rnn_forward", "check_rnn_step_backward", "check_lstm_cell", "check_num_parameters"]
 
 
-def _close(a, b) -> bool:
-    if isinstance(a, _Raised) or a is None:
-        return False
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and bool(np.allclose(a, b, rtol=1e-6, atol=1e-8))
-
-
 def _shape(a) -> str:
-    return "an error" if isinstance(a, _Raised) else str(tuple(np.shape(a)))
+    return "an error" if isinstance(a, Raised) else str(tuple(np.shape(a)))
 
 
 def _show_shapes(names):
@@ -87,18 +75,18 @@ def _rnn_hint(args, got, expected):
     x, h0, w_ih, w_hh, b_ih, b_hh = args
     N, T, D = x.shape
     H = w_hh.shape[0]
-    if isinstance(got, _Raised):
+    if isinstance(got, Raised):
         message = str(got.exc)
         if "matmul" in message or "align" in message:
             return (f"a matrix product has mismatched shapes: x_t is (N, D) = {(N, D)}, weight_ih is "
                     f"(H, D) = {w_ih.shape}, weight_hh is (H, H). PyTorch stores weights as (out, in), "
                     "so each step computes x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh.")
-        return "fix the error first."
-    if np.shape(got) == (T, N, H) and (T, N) != (N, T) and _close(np.swapaxes(got, 0, 1), expected):
+        return None  # the verdict shows the error
+    if np.shape(got) == (T, N, H) and (T, N) != (N, T) and close(np.swapaxes(got, 0, 1), expected):
         return (f"your output is time-major, (T, N, H) = {(T, N, H)}. This course (and torch with "
                 "batch_first=True) puts the batch first: stack the steps along axis 1, "
                 "np.stack(outputs, axis=1).")
-    if np.shape(got) == (N, H) and _close(got, expected[:, -1]):
+    if np.shape(got) == (N, H) and close(got, expected[:, -1]):
         return ("you returned only the last state h_T; return the state at EVERY step, "
                 f"shape (N, T, H) = {(N, T, H)}.")
     if np.shape(got) != expected.shape:
@@ -116,23 +104,23 @@ def _rnn_hint(args, got, expected):
                            "new h first, then store it."),
     ]
     for kwargs, hint in variants:
-        if _close(got, _loop(x, h0, step(), **kwargs)):
+        if close(got, _loop(x, h0, step(), **kwargs)):
             return hint
-    if H == D and _close(got, _loop(x, h0, step(wih_t=False))):
+    if H == D and close(got, _loop(x, h0, step(wih_t=False))):
         return ("weight_ih is not transposed: it has shape (H, D), one row per hidden unit, so the "
                 "input term is x_t @ W_ih.T. (This case has D = H, so the shapes did not complain.)")
-    if _close(got, _loop(x, h0, step(whh_t=False))):
+    if close(got, _loop(x, h0, step(whh_t=False))):
         return ("weight_hh is not transposed: the recurrent term is h_{t-1} @ W_hh.T (row i of W_hh "
                 "holds the weights INTO unit i).")
-    if _close(got, _loop(x, h0, step(bhh=0.0))):
+    if close(got, _loop(x, h0, step(bhh=0.0))):
         return "bias_hh is missing: PyTorch's RNN adds two biases, b_ih and b_hh."
-    if _close(got, _loop(x, h0, step(bih=0.0))):
+    if close(got, _loop(x, h0, step(bih=0.0))):
         return "bias_ih is missing: PyTorch's RNN adds two biases, b_ih and b_hh."
-    if _close(got, _loop(x, h0, step(bih=0.0, bhh=0.0))):
+    if close(got, _loop(x, h0, step(bih=0.0, bhh=0.0))):
         return "both biases are missing: add b_ih + b_hh inside the tanh."
-    if _close(got, _loop(x, h0, step(act=lambda a: a))):
+    if close(got, _loop(x, h0, step(act=lambda a: a))):
         return "the tanh is missing: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)."
-    if _close(got, _loop(x, h0, step(act=lambda a: np.maximum(a, 0)))):
+    if close(got, _loop(x, h0, step(act=lambda a: np.maximum(a, 0)))):
         return "you used ReLU; the default RNN nonlinearity is tanh."
     if np.allclose(h0, 0):
         return None
@@ -154,7 +142,7 @@ def check_rnn_forward(fn) -> CheckResult:
         >>> check_rnn_forward(rnn_forward)
         ✓ rnn_forward: all 3 hidden cases pass.
     """
-    return check_cases("rnn_forward", _catching(fn), _rnn_cases(), diagnose=_rnn_hint,
+    return check_cases("rnn_forward", fn, _rnn_cases(), diagnose=_rnn_hint,
                        show_input=_show_shapes(("x", "h0", "w_ih", "w_hh", "b_ih", "b_hh")))
 
 
@@ -184,50 +172,50 @@ def _step_cases():
 
 def _step_hint(args, got, expected):
     dh, x, h_prev, h, w_ih, w_hh = args
-    if isinstance(got, _Raised):
+    if isinstance(got, Raised):
         if "matmul" in str(got.exc) or "align" in str(got.exc):
             return ("a matrix product has mismatched shapes. Check each gradient against the shape of "
                     f"what it differentiates: dx like x {x.shape}, dh_prev like h_prev {h_prev.shape}, "
                     f"dw_ih like W_ih {w_ih.shape}, dw_hh like W_hh {w_hh.shape}, db ({w_hh.shape[0]},).")
-        return "fix the error first."
+        return None  # the verdict shows the error
     if not isinstance(got, (tuple, list)) or len(got) != 5:
         return "return a tuple of five arrays: (dx, dh_prev, dw_ih, dw_hh, db)."
     dx, dh_prev, dw_ih, dw_hh, db = got
     da = dh * (1 - h * h)
-    if _close(dx, dh @ w_ih) or _close(dw_ih, dh.T @ x):
+    if close(dx, dh @ w_ih) or close(dw_ih, dh.T @ x):
         return ("the tanh derivative is missing: first go back through the tanh, da = dh * (1 - h**2), "
                 "then through the affine map.")
-    if _close(dw_ih, (dh * (1 - h_prev ** 2)).T @ x) or _close(dx, (dh * (1 - h_prev ** 2)) @ w_ih):
+    if close(dw_ih, (dh * (1 - h_prev ** 2)).T @ x) or close(dx, (dh * (1 - h_prev ** 2)) @ w_ih):
         return ("tanh'(a_t) = 1 - h_t**2 uses the NEW state h_t = tanh(a_t), not h_prev.")
-    if not _close(dx, expected[0]):
-        if w_ih.shape[0] == w_ih.shape[1] and _close(dx, da @ w_ih.T):
+    if not close(dx, expected[0]):
+        if w_ih.shape[0] == w_ih.shape[1] and close(dx, da @ w_ih.T):
             return "dx = da @ W_ih (not W_ih.T): the forward pass used x @ W_ih.T."
         return f"dx is wrong: it is da @ W_ih with da = dh * (1 - h**2), shape {x.shape}."
-    if not _close(dh_prev, expected[1]):
-        if _close(dh_prev, da @ w_hh.T):
+    if not close(dh_prev, expected[1]):
+        if close(dh_prev, da @ w_hh.T):
             return "dh_prev = da @ W_hh (not W_hh.T): the forward pass used h_prev @ W_hh.T."
-        if _close(dh_prev, dh @ w_hh):
+        if close(dh_prev, dh @ w_hh):
             return "dh_prev must go back through the tanh too: da @ W_hh with da = dh * (1 - h**2)."
         return f"dh_prev is wrong: it is da @ W_hh, shape {h_prev.shape}."
-    if not _close(dw_ih, expected[2]):
-        if _close(dw_ih, x.T @ da):
+    if not close(dw_ih, expected[2]):
+        if close(dw_ih, x.T @ da):
             return (f"dw_ih is transposed: it must have W_ih's shape (H, D) = {w_ih.shape}: "
                     "dw_ih = da.T @ x.")
         return f"dw_ih is wrong: it is da.T @ x, shape {w_ih.shape}."
-    if not _close(dw_hh, expected[3]):
-        if _close(dw_hh, da.T @ h):
+    if not close(dw_hh, expected[3]):
+        if close(dw_hh, da.T @ h):
             return ("dw_hh used h_t; the weight W_hh multiplied the PREVIOUS state, so "
                     "dw_hh = da.T @ h_prev.")
-        if _close(dw_hh, h_prev.T @ da):
+        if close(dw_hh, h_prev.T @ da):
             return "dw_hh is transposed: dw_hh = da.T @ h_prev, shape (H, H) as (out, in)."
         return "dw_hh is wrong: it is da.T @ h_prev."
-    if not _close(db, expected[4]):
+    if not close(db, expected[4]):
         if np.shape(db) == da.shape:
             return ("db has the batch dimension: the bias is shared by all examples, so sum over it: "
                     "da.sum(axis=0).")
-        if _close(db, dh.sum(axis=0)):
+        if close(db, dh.sum(axis=0)):
             return "db must go back through the tanh: da.sum(axis=0), da = dh * (1 - h**2)."
-        if _close(db, da.mean(axis=0)):
+        if close(db, da.mean(axis=0)):
             return "db is a sum over the batch, not a mean."
         return "db is wrong: it is da.sum(axis=0)."
     return None
@@ -245,32 +233,8 @@ def check_rnn_step_backward(fn) -> CheckResult:
         >>> check_rnn_step_backward(step_backward)
         ✓ rnn_step_backward: all 3 hidden cases pass.
     """
-    name = "rnn_step_backward"
-    cases = _step_cases()
-    show = _show_shapes(("dh", "x", "h_prev", "h", "w_ih", "w_hh"))
-    for i, (args, expected) in enumerate(cases, start=1):
-        got = _catching(fn)(*(a.copy() for a in args))
-        if got is None:
-            return CheckResult(name, False, "your function returned None — did you forget `return`?")
-        ok = isinstance(got, (tuple, list)) and len(got) == 5 and all(
-            _close(g, e) for g, e in zip(got, expected, strict=True))
-        if not ok:
-            details = [f"input:    {show(args)}",
-                       "expected: " + ", ".join(f"{n} {_shape(e)}" for n, e in zip(_STEP_NAMES, expected,
-                                                                                   strict=True))]
-            if isinstance(got, (tuple, list)) and len(got) == 5:
-                details.append("got:      " + ", ".join(f"{n} {_shape(g)}" for n, g in zip(_STEP_NAMES, got,
-                                                                                          strict=True)))
-                wrong = [n for n, g, e in zip(_STEP_NAMES, got, expected, strict=True) if not _close(g, e)]
-                details.append(f"wrong:    {', '.join(wrong)}")
-            else:
-                details.append(f"got:      {got!r}" if isinstance(got, _Raised) else
-                               f"got:      a {type(got).__name__}")
-            hint = _step_hint(args, got, expected)
-            if hint:
-                details.append(f"hint:     {hint}")
-            return CheckResult(name, False, f"case {i} of {len(cases)} failed.", details)
-    return CheckResult(name, True, f"all {len(cases)} hidden cases pass.")
+    return check_cases("rnn_step_backward", fn, _step_cases(), diagnose=_step_hint,
+                       show_input=_show_shapes(("dh", "x", "h_prev", "h", "w_ih", "w_hh")), names=_STEP_NAMES)
 
 
 # -- one LSTM step ---------------------------------------------------------------------------------
@@ -305,15 +269,15 @@ def _lstm_variant(args, order="ifgo", g_act=np.tanh, h_act=np.tanh, use_f=True, 
 
 def _lstm_hint(args, got, expected):
     x, h_prev, c_prev, w_ih, w_hh, b_ih, b_hh = args
-    if isinstance(got, _Raised):
+    if isinstance(got, Raised):
         if "matmul" in str(got.exc) or "align" in str(got.exc):
             return (f"a matrix product has mismatched shapes: weight_ih is (4H, D) = {w_ih.shape}, so the "
                     "gate pre-activations are x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh, shape (N, 4H).")
-        return "fix the error first."
+        return None  # the verdict shows the error
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return "return a pair (h, c): the new hidden state and the new cell state."
     h, c = got
-    if _close(h, expected[1]) and _close(c, expected[0]):
+    if close(h, expected[1]) and close(c, expected[0]):
         return "you returned (c, h); return (h, c)."
     checks = [
         (dict(g_act=_sig), "the candidate g uses tanh, not a sigmoid: only i, f and o are gates in [0, 1]."),
@@ -324,14 +288,14 @@ def _lstm_hint(args, got, expected):
         (dict(b_ih=False), "bias_ih is missing: PyTorch adds both b_ih and b_hh to every gate."),
     ]
     for kwargs, hint in checks:
-        if all(_close(g, e) for g, e in zip(got, _lstm_variant(args, **kwargs), strict=True)):
+        if all(close(g, e) for g, e in zip(got, _lstm_variant(args, **kwargs), strict=True)):
             return hint
     for order in ("".join(p) for p in itertools.permutations("ifgo")):
-        if order != "ifgo" and all(_close(g, e) for g, e in zip(got, _lstm_variant(args, order=order),
+        if order != "ifgo" and all(close(g, e) for g, e in zip(got, _lstm_variant(args, order=order),
                                                                  strict=True)):
             return (f"you sliced the gates in the order ({', '.join(order)}); PyTorch stacks them as "
                     "(i, f, g, o): rows 0:H are the input gate, H:2H forget, 2H:3H candidate, 3H:4H output.")
-    if _close(c, expected[1]):
+    if close(c, expected[1]):
         return "c is right; check h_t = o * tanh(c_t), with o = sigmoid of the LAST block (3H:4H)."
     return ("compute a = x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh, split it into four blocks of H "
             "columns (i, f, g, o), then c = f*c_prev + i*g and h = o*tanh(c).")
@@ -354,7 +318,7 @@ def check_lstm_cell(fn) -> CheckResult:
         ✓ lstm_cell: all 3 hidden cases pass.
     """
     show = _show_shapes(("x", "h_prev", "c_prev", "w_ih", "w_hh", "b_ih", "b_hh"))
-    return check_cases("lstm_cell", _catching(fn), _lstm_cases(), diagnose=_lstm_hint, show_input=show)
+    return check_cases("lstm_cell", fn, _lstm_cases(), diagnose=_lstm_hint, show_input=show)
 
 
 # -- parameter counts -----------------------------------------------------------------------------
@@ -387,8 +351,8 @@ def _count_cases():
 
 def _count_hint(args, got, expected):
     mode, D, H, L, bi = args
-    if isinstance(got, _Raised):
-        return "fix the error first."
+    if isinstance(got, Raised):
+        return None  # the verdict shows the error
     if not isinstance(got, (int, np.integer)):
         return f"return an int (the number of scalars), got a {type(got).__name__}."
     mistakes = [
@@ -432,4 +396,4 @@ def check_num_parameters(fn) -> CheckResult:
     def show(args):
         mode, D, H, L, bi = args
         return f"{mode}(input_size={D}, hidden_size={H}, num_layers={L}, bidirectional={bi})"
-    return check_cases("num_parameters", _catching(fn), _count_cases(), diagnose=_count_hint, show_input=show)
+    return check_cases("num_parameters", fn, _count_cases(), diagnose=_count_hint, show_input=show)

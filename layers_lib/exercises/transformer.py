@@ -17,9 +17,7 @@ import numpy as np
 
 import layers_lib as ll
 
-from . import CheckResult, check_cases
-from . import Raised as _Raised
-from . import catching as _catching
+from . import CheckResult, Raised, check_cases
 
 __all__ = ["check_sinusoidal"]
 
@@ -70,7 +68,7 @@ _HINTS = {
 
 def _hint(args, got, expected):
     P, d = args
-    if isinstance(got, _Raised):
+    if isinstance(got, Raised):
         return "fix the error first." if d % 2 == 0 else (
             f"your function fails for an odd d_model = {d}: there are {(d + 1) // 2} sine columns but only "
             f"{d // 2} cosine columns (slice the angles for the cosines).")
@@ -100,5 +98,5 @@ def check_sinusoidal(fn) -> CheckResult:
         >>> check_sinusoidal(sinusoidal)
         ✓ sinusoidal: all 3 hidden cases pass.
     """
-    return check_cases("sinusoidal", _catching(fn), _cases(), diagnose=_hint,
+    return check_cases("sinusoidal", fn, _cases(), diagnose=_hint,
                        show_input=lambda a: f"num_positions={a[0]}, d_model={a[1]}")
