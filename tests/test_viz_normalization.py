@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import matplotlib
 import numpy as np
@@ -82,18 +83,42 @@ def test_simulate_running_stats_follows_the_pytorch_update():
         assert np.isclose(s["running_var"][t], running_var)
 
 
+def _hand_running_stats(batch_size, momentum, steps, seed=0, mean=2.0, std=3.0):
+    """PyTorch's update written out: the batch statistics and the running estimates after each step."""
+    rng = np.random.default_rng(seed)
+    running_mean, running_var, out = 0.0, 1.0, []
+    for _ in range(steps):
+        x = rng.normal(mean, std, size=(batch_size, 1))
+        running_mean = (1 - momentum) * running_mean + momentum * x.mean()
+        running_var = (1 - momentum) * running_var + momentum * x.var(ddof=1)
+        out.append((x.mean(), x.var(), running_mean, running_var))
+    return np.array(out).T
+
+
+@pytest.mark.parametrize("batch_size, momentum", [(4, 0.01), (4, 0.9), (64, 0.1)])
+def test_running_stats_frame_plots_the_batch_and_running_statistics(batch_size, momentum):
+    f = vn.running_stats_frame(batch_size=batch_size, momentum=momentum, steps=30)
+    assert f["title"] == f"Batch size {batch_size}, momentum {momentum}"
+    mean_chart, var_chart = f["panels"]
+    assert (mean_chart["xl"], var_chart["yl"]) == ("training step", "variance")
+    assert mean_chart["y"] == [-5.5, 9.5] and var_chart["y"] == [0, 27]  # fixed: 2 ± 2.5·3 and 3·3²
+    batch_mean, batch_var, running_mean, running_var = _hand_running_stats(batch_size, momentum, 30)
+    for chart, batch, running, truth in ((mean_chart, batch_mean, running_mean, 2.0),
+                                         (var_chart, batch_var, running_var, 9.0)):
+        dots, = [m for m in chart["marks"] if m["m"] == "pt"]
+        line, true_line = [m for m in chart["marks"] if m["m"] == "line"]
+        np.testing.assert_array_equal(dots["x"], np.arange(1, 31))
+        np.testing.assert_allclose(dots["y"], batch, rtol=1e-3, atol=1e-12)
+        np.testing.assert_allclose(line["y"], running, rtol=1e-3, atol=1e-12)
+        assert true_line["y"] == [truth, truth] and true_line.get("dash") == 1
+        assert [name for _, _, name in chart["legend"]][1].startswith("running")
+
+
 def test_running_stats_explorer_frames_differ_per_slider():
-    frames = {}
-    for batch_size in (4, 64):
-        for momentum in (0.01, 0.9):
-            fig = vn.running_stats_frame(batch_size=batch_size, momentum=momentum)
-            assert len(fig.axes) == 2
-            assert f"batch size {batch_size}" in fig.axes[0].get_title()
-            assert fig.axes[0].get_xlabel() == "training step" and fig.axes[1].get_ylabel() == "variance"
-            frames[batch_size, momentum] = _png(fig)
-    assert len(set(frames.values())) == 4
-    readouts = {vn.running_stats_readout(b, m) for b in (4, 64) for m in (0.01, 0.9)}
-    assert len(readouts) == 4
+    params = {"batch_size": [4, 16, 64], "momentum": [0.01, 0.1, 0.3, 0.9]}
+    ex = viz.explore(vn.running_stats_frame, params, readout=vn.running_stats_readout, mode="static")
+    assert len({json.dumps(f, sort_keys=True) for f in ex.frames}) == 12 and len(set(ex.readouts)) == 12
+    assert ex.payload <= 250_000 and "data:image" not in ex.html and "<img" not in ex.html
 
 
 def test_large_momentum_tracks_the_last_batch():
@@ -122,9 +147,35 @@ def test_normalised_spread_layernorm_is_batch_independent_and_batchnorm_is_not()
         vn.normalised_spread(1)
 
 
+@pytest.mark.parametrize("batch_size", [2, 8, 128])
+def test_batch_noise_frame_is_a_histogram_of_the_hand_normalised_example(batch_size):
+    trials, eps = 60, 1e-5
+    f = vn.batch_noise_frame(batch_size, trials=trials)
+    chart, = f["panels"]
+    assert chart["title"] == f"One example in {trials} different batches of size {batch_size}"
+    assert chart["yl"] == f"count (of {trials} batches)"
+    # the example's first feature, standardised with the mean and biased variance of its batch
+    rng = np.random.default_rng(0)
+    example = rng.normal(size=(1, 8))
+    values = []
+    for _ in range(trials):
+        column = np.concatenate([example, rng.normal(size=(batch_size - 1, 8))])[:, 0]
+        values.append((column[0] - column.mean()) / np.sqrt(column.var() + eps))
+    bars, = [m for m in chart["marks"] if m["m"] == "bar"]
+    centres = np.round(np.arange(-2.45, 2.5, 0.1), 10)
+    np.testing.assert_allclose(bars["x"], centres, atol=1e-9)
+    counts = [np.sum(np.abs(np.clip(values, -2.5, 2.5 - 1e-12) - c) < 0.05 + 1e-12) for c in centres]
+    assert bars["y"] == counts and sum(bars["y"]) == trials
+    # one count axis for all batch sizes, tall enough for every bar (a batch of 2 has the tallest)
+    assert chart["y"][0] == 0 and max(counts) <= chart["y"][1] <= trials
+    assert chart["y"] == vn.batch_noise_frame(2, trials=trials)["panels"][0]["y"]
+    dashed, = [m for m in chart["marks"] if m["m"] == "line"]
+    assert dashed["x"][0] == dashed["x"][1] == pytest.approx(example[0, 0] / np.sqrt(1 + eps), rel=1e-3)
+
+
 def test_batch_noise_explorer_frames_differ_per_slider():
-    pngs = {b: _png(vn.batch_noise_frame(b, trials=60)) for b in (2, 8, 128)}
-    assert len(set(pngs.values())) == 3
-    fig = vn.batch_noise_frame(8, trials=60)
-    assert "batches of size 8" in fig.axes[0].get_title() and fig.axes[0].get_ylabel().startswith("count")
-    assert vn.batch_noise_readout(2, trials=60) != vn.batch_noise_readout(8, trials=60)
+    ex = viz.explore(lambda batch_size: vn.batch_noise_frame(batch_size, trials=60),
+                     {"batch_size": [2, 8, 128]}, mode="static",
+                     readout=lambda batch_size: vn.batch_noise_readout(batch_size, trials=60))
+    assert len({json.dumps(f, sort_keys=True) for f in ex.frames}) == 3 and len(set(ex.readouts)) == 3
+    assert ex.payload <= 250_000

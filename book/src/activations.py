@@ -437,8 +437,8 @@ print("Softmax Jacobian applied to -y/(N p):  ", np.allclose(through_jacobian, d
 # How does the activation show up in what a network *computes*? We train the same tiny
 # classifier — two hidden layers of 8 units — on the two-moons data with each activation, using
 # Adam (learning rate 0.02, full batch, identical initial weights) {footcite}`kingma2015adam`, and
-# keep snapshots along the way. Shades of grey give the predicted probability of class 1; the red
-# line is the decision boundary. Look for the ReLU network's straight edges and corners: a ReLU
+# keep snapshots along the way. The shade gives the predicted probability of class 1 (rings are
+# the class 0 points, dots class 1); the orange line is the decision boundary. Look for the ReLU network's straight edges and corners: a ReLU
 # network is a *piecewise linear* function, while sigmoid, tanh and GELU bend smoothly. Compare the
 # sigmoid network at 20 steps with the others, too.
 
@@ -474,8 +474,8 @@ for name, saved in trained.items():
 # %%
 def regions(activation, steps):
     net = trained[activation][steps][0]
-    return viz.activations.plot_decision_regions(
-        lambda points: ll.softmax(net(points), dim=1)[:, 1], X, y, resolution=70,
+    return viz.activations.decision_regions_frame(
+        lambda points: ll.softmax(net(points), dim=1)[:, 1], X, y,
         title=f"{activation} network after {steps} Adam steps")
 
 

@@ -259,7 +259,7 @@ for shape in [(6, 4), (2, 5, 4)]:
 #   and parallel lines stay parallel;
 # * areas are multiplied by $|\det W|$, and a negative determinant mirrors the picture (watch the
 #   letter F);
-# * the **rows** of $W$ (dotted, left) are the directions the two output units measure.
+# * the **rows** of $W$ (green arrows, left) are the directions the two output units measure.
 #
 # When $\det W = 0$ the rows are parallel — both units measure the same direction — and the
 # whole plane collapses onto a line. Different inputs then give the same output, and nothing
@@ -270,7 +270,7 @@ for shape in [(6, 4), (2, 5, 4)]:
 
 # %%
 def linear_map(W01, W10, W11):
-    return viz.linear.draw_linear_map([[1.0, W01], [W10, W11]])
+    return viz.linear.linear_map_frame([[1.0, W01], [W10, W11]])
 
 
 def map_readout(W01, W10, W11):

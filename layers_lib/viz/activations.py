@@ -3,7 +3,8 @@
 * :func:`plot_layer_norms` — a per-layer quantity (a gradient norm) through deep stacks, log axis;
 * :func:`plot_softmax_jacobian` — softmax probabilities and their Jacobian ``diag(p) - p pᵀ``;
 * :func:`plot_decision_regions` — a 2-D classifier's predicted probability over the plane with
-  the training points on top;
+  the training points on top; :func:`decision_regions_frame` is the same as an explorer frame
+  (data drawn in the page);
 * :func:`plot_function_panels` — one small panel per activation, the function and its
   derivative together, on shared axes (for a family too large for one legend).
 
@@ -18,7 +19,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_layer_norms", "plot_softmax_jacobian", "plot_decision_regions", "plot_function_panels"]
+from ._plot import MIN_FONT_PT
+from ._scene import Chart, frame
+
+__all__ = ["plot_layer_norms", "plot_softmax_jacobian", "plot_decision_regions", "decision_regions_frame",
+           "plot_function_panels"]
+
+_DOT_PX = 4  # the radius of a data point in an explorer, in CSS pixels
 
 
 def plot_layer_norms(panels, title="Gradient norm at each layer", ylabel="‖∂L/∂W‖ (log scale)",
@@ -49,7 +56,7 @@ def plot_layer_norms(panels, title="Gradient norm at each layer", ylabel="‖∂
         ax.set_xlabel(xlabel)
         ax.set_title(panel, fontsize=10)
         ax.grid(alpha=0.3, which="major")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=MIN_FONT_PT)
     axes[0, 0].set_ylabel(ylabel)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
@@ -78,8 +85,8 @@ def plot_softmax_jacobian(logits, title="Softmax and its Jacobian"):
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.4), gridspec_kw={"width_ratios": [1, 1.1]})
     left.bar(np.arange(k), p, color="0.55", edgecolor="black")
     for i, v in enumerate(p):
-        left.text(i, v + 0.01, f"{v:.2f}", ha="center", fontsize=8)
-    left.set_xticks(np.arange(k), [f"z{i}={v:g}" for i, v in enumerate(z)], fontsize=8)
+        left.text(i, v + 0.01, f"{v:.2f}", ha="center", fontsize=MIN_FONT_PT)
+    left.set_xticks(np.arange(k), [f"z{i}={v:g}" for i, v in enumerate(z)], fontsize=MIN_FONT_PT)
     left.set_ylim(0, 1.05)
     left.set_xlabel("class (logit)")
     left.set_ylabel("p = softmax(z)")
@@ -87,7 +94,7 @@ def plot_softmax_jacobian(logits, title="Softmax and its Jacobian"):
     lim = np.abs(jac).max()
     im = right.imshow(jac, cmap="gray", vmin=-lim, vmax=lim)
     for (i, j), v in np.ndenumerate(jac):
-        right.text(j, i, f"{v:+.3f}", ha="center", va="center", fontsize=8,
+        right.text(j, i, f"{v:+.3f}", ha="center", va="center", fontsize=MIN_FONT_PT,
                    color="black" if v > 0 else "white")
     right.set_xticks(np.arange(k), [f"z{j}" for j in range(k)])
     right.set_yticks(np.arange(k), [f"p{i}" for i in range(k)])
@@ -140,9 +147,75 @@ def plot_decision_regions(predict, X, y, title="Decision regions", resolution=12
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
+    ax.legend(loc="lower left", fontsize=MIN_FONT_PT, framealpha=0.9)
     fig.tight_layout()
     return fig
+
+
+def _boundary(xs, ys, prob):
+    """The pieces of the curve ``prob = 0.5`` through a grid of values ``prob[i, j]`` at
+    ``(xs[j], ys[i])`` (marching squares, by contourpy), each an ``(M, 2)`` array of points."""
+    import contourpy
+
+    if not prob.min() < 0.5 < prob.max():
+        return []
+    pieces = contourpy.contour_generator(xs, ys, prob).lines(0.5)
+    return [np.asarray(piece) for piece in pieces if len(piece) > 1]
+
+
+def decision_regions_frame(predict, X, y, title="Decision regions", resolution=40, margin=0.5,
+                           levels=10) -> dict:
+    """An explorer frame: the plane shaded by a binary classifier's predicted probability of
+    class 1 (a heat map of ``resolution × resolution`` cells, the probability at each cell's
+    centre rounded to a multiple of ``1/levels``), its decision boundary (probability 0.5, from a
+    grid twice as fine) and the data (class 0 hollow, class 1 filled).
+
+    Args:
+        predict: maps points of shape ``(M, 2)`` to probabilities of class 1, shape ``(M,)``.
+        X: the data, shape ``(N, 2)``; y: labels in ``{0, 1}``, shape ``(N,)``.
+        title: the chart's title.
+        resolution: cells per side; the shown area is the data's bounding box grown by ``margin``.
+        levels: shades of the probability (the payload stays small: most cells are 0 or 1).
+
+    Returns:
+        A frame (``viz.frame``) of one chart.
+
+    Examples:
+        >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
+        >>> f = decision_regions_frame(lambda P: (P[:, 0] > 0.5) * 1.0, X, np.array([0, 1]), resolution=4)
+        >>> f["panels"][0]["marks"][0]["v"]
+        [[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0]]
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (len(X),):
+        raise ValueError(f"decision_regions_frame expected X of shape (N, 2) and y of shape (N,), "
+                         f"got {X.shape} and {y.shape}")
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    step = (hi - lo) / resolution
+
+    def probabilities(n):  # at the centres of an n × n grid of cells: rows follow feature 2
+        half = (hi - lo) / (2 * n)
+        xs, ys = (np.linspace(lo[k] + half[k], hi[k] - half[k], n) for k in (0, 1))
+        g0, g1 = np.meshgrid(xs, ys)
+        points = np.stack([g0.ravel(), g1.ravel()], axis=1)
+        return xs, ys, np.asarray(predict(points), dtype=float).reshape(n, n)
+
+    _, _, prob = probabilities(resolution)
+    chart = Chart(title, xlabel="feature 1", ylabel="feature 2", width=420, height=340,
+                  xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
+    chart.cells(np.round(prob * levels) / levels, x0=lo[0], y0=lo[1], dx=step[0], dy=step[1], lo=0, hi=1)
+    for i, piece in enumerate(_boundary(*probabilities(2 * resolution))):
+        piece = np.round(piece, 2)  # a hundredth of a unit is below a pixel; the payload stays small
+        chart.line(piece[:, 0], piece[:, 1], color=1, width=3,
+                   label="decision boundary, p = 0.5" if i == 0 else None)
+    # a ring (class 0, its centre in the page's background colour) and a dot (class 1), in a colour
+    # that stands out on light and dark shading in either theme
+    shown = np.round(X, 2)
+    chart.points(*shown[y == 0].T, color=5, size=_DOT_PX, hollow=True)
+    chart.points(*shown[y == 1].T, color=5, size=_DOT_PX)
+    return frame(chart, notes=["○ class 0, ● class 1; shade: the predicted probability of class 1, "
+                               "from the background colour (0) to full blue (1)"])
 
 
 def plot_function_panels(xs, funcs, ncols=3, title="Functions and their derivatives", reference=None,
@@ -187,7 +260,7 @@ def plot_function_panels(xs, funcs, ncols=3, title="Functions and their derivati
         raise ValueError(f"plot_function_panels expected ncols >= 1, got {ncols!r}")
     ncols = min(ncols, len(curves))
     nrows = -(-len(curves) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.45 * ncols + 0.3, 2.0 * nrows + 0.7), sharex=True,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.9 * ncols + 0.4, 2.3 * nrows + 0.8), sharex=True,
                              sharey=True, squeeze=False, layout="constrained")
     for ax, (name, (f, df)) in zip(axes.flat[:len(curves)], curves.items(), strict=True):
         ax.axhline(0, color="0.8", lw=0.6, zorder=0)
@@ -197,7 +270,7 @@ def plot_function_panels(xs, funcs, ncols=3, title="Functions and their derivati
             ax.plot(xs, ref(xs) if callable(ref) else ref, color="0.65", lw=0.9, ls=":", label=ref_name)
         ax.plot(xs, f, color="#1f3b73", lw=1.6, ls="-", label="f(x)")
         ax.plot(xs, df, color="#d95f02", lw=1.4, ls="--", label="f′(x)")
-        ax.set_title(name, fontsize=9)
+        ax.set_title(name, fontsize=MIN_FONT_PT)
         ax.grid(alpha=0.25)
     for ax in axes.flat[len(curves):]:
         ax.set_visible(False)
@@ -205,6 +278,6 @@ def plot_function_panels(xs, funcs, ncols=3, title="Functions and their derivati
         ax.set_xlabel(xlabel)
     for ax in axes[:, 0]:
         ax.set_ylabel("value")
-    axes[0, 0].legend(fontsize=7, loc="upper left")
+    axes[0, 0].legend(fontsize=MIN_FONT_PT, loc="upper left")
     fig.suptitle(title, fontsize=11)
     return fig

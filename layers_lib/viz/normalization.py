@@ -2,9 +2,10 @@
 running statistics track the batch statistics, and how much a BatchNorm output depends on the
 rest of its batch.
 
-Every function returns a matplotlib Figure with a title and labelled axes; the numeric helpers
-(:func:`simulate_running_stats`, :func:`normalised_spread`) return plain arrays so they can be
-tested and printed.
+The static figures are matplotlib Figures with a title and labelled axes; the two explorers'
+frames (:func:`running_stats_frame`, :func:`batch_noise_frame`) are data drawn in the page
+(``viz.frame`` of ``viz.Chart`` panels); the numeric helpers (:func:`simulate_running_stats`,
+:func:`normalised_spread`) return plain arrays so they can be tested and printed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import numpy as np
 from matplotlib.patches import Polygon
 
 import layers_lib as ll
+
+from ._plot import MIN_FONT_PT
+from ._scene import Chart, frame
 
 __all__ = [
     "normalization_mask",
@@ -30,6 +34,7 @@ __all__ = [
 _HIGHLIGHT = (0.13, 0.37, 0.66)   # dark blue: reads as dark grey in greyscale
 _PLAIN = (0.93, 0.93, 0.93)       # light grey
 _KINDS = ("BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm")
+_DOT_PX = 2.5  # the radius of a batch statistic's dot in the explorer, in CSS pixels
 
 
 # -- which elements share one mean and variance -----------------------------------------------
@@ -100,12 +105,12 @@ def _draw_block(ax, mask: np.ndarray, depth=(0.55, 0.4)) -> None:
             face([(c, s), (c + 1, s), (c + 1, s + 1), (c, s + 1)], mask[0, c, s])
     ax.annotate("", xy=(C, -0.45), xytext=(0, -0.45),
                 arrowprops={"arrowstyle": "->", "color": "0.2"})
-    ax.text(C / 2, -0.7, "C  (channels)", ha="center", va="top", fontsize=9)
+    ax.text(C / 2, -0.7, "C  (channels)", ha="center", va="top", fontsize=MIN_FONT_PT)
     ax.annotate("", xy=(-0.4, S), xytext=(-0.4, 0), arrowprops={"arrowstyle": "->", "color": "0.2"})
-    ax.text(-0.6, S / 2, "H, W  (positions)", ha="right", va="center", rotation=90, fontsize=9)
+    ax.text(-0.6, S / 2, "H, W  (positions)", ha="right", va="center", rotation=90, fontsize=MIN_FONT_PT)
     ax.annotate("", xy=(C + 0.35 + N * dx, N * dy), xytext=(C + 0.35, 0),
                 arrowprops={"arrowstyle": "->", "color": "0.2"})
-    ax.text(C + 0.5 + N * dx / 2, N * dy / 2 - 0.15, "N  (batch)", ha="left", va="top", fontsize=9)
+    ax.text(C + 0.5 + N * dx / 2, N * dy / 2 - 0.15, "N  (batch)", ha="left", va="top", fontsize=MIN_FONT_PT)
     ax.set_xlim(-1.3, C + N * dx + 1.9)
     ax.set_ylim(-1.4, S + N * dy + 0.3)
     ax.set_aspect("equal")
@@ -122,9 +127,9 @@ def _draw_table(ax, mask: np.ndarray) -> None:
                                  facecolor=_HIGHLIGHT if mask[n, c] else _PLAIN,
                                  edgecolor="0.25", linewidth=0.6))
     ax.annotate("", xy=(C, N + 0.35), xytext=(0, N + 0.35), arrowprops={"arrowstyle": "->", "color": "0.2"})
-    ax.text(C / 2, N + 0.55, "C  (features)", ha="center", va="bottom", fontsize=9)
+    ax.text(C / 2, N + 0.55, "C  (features)", ha="center", va="bottom", fontsize=MIN_FONT_PT)
     ax.annotate("", xy=(-0.35, 0), xytext=(-0.35, N), arrowprops={"arrowstyle": "->", "color": "0.2"})
-    ax.text(-0.55, N / 2, "N  (batch)", ha="right", va="center", rotation=90, fontsize=9)
+    ax.text(-0.55, N / 2, "N  (batch)", ha="right", va="center", rotation=90, fontsize=MIN_FONT_PT)
     ax.set_xlim(-1.2, C + 0.3)
     ax.set_ylim(-0.3, N + 1.3)
     ax.set_aspect("equal")
@@ -153,7 +158,7 @@ def draw_normalization_axes(kinds=_KINDS, shape=(4, 6, 4), groups: int = 2, spat
     N, C, S = shape
     if not spatial:
         shape = (N, C, 1)
-    fig, axes = plt.subplots(1, len(kinds), figsize=(2.9 * len(kinds), 3.0 if spatial else 2.5))
+    fig, axes = plt.subplots(1, len(kinds), figsize=(3.1 * len(kinds), 3.4 if spatial else 2.9))
     axes = np.atleast_1d(axes)
     for ax, kind in zip(axes, kinds, strict=True):
         mask = normalization_mask(kind, shape, groups)
@@ -165,7 +170,7 @@ def draw_normalization_axes(kinds=_KINDS, shape=(4, 6, 4), groups: int = 2, spat
                 "LayerNorm": "over C, H, W — one per example" if spatial else "over C — one per example",
                 "InstanceNorm": "over H, W — one per example and channel",
                 "GroupNorm": f"over C/{groups}, H, W — one per example and group"}[kind]
-        ax.set_title(f"{kind}\n{over}", fontsize=9)
+        ax.set_title(f"{kind}\n" + over.replace(" — ", ",\n"), fontsize=MIN_FONT_PT)
     if title is None:
         title = ("Which elements share one mean and variance, input (N, C, H, W)" if spatial
                  else "Which elements share one mean and variance, input (N, C)")
@@ -199,24 +204,29 @@ def simulate_running_stats(batch_size: int, momentum: float, steps: int = 60, me
 
 
 def running_stats_frame(batch_size: int = 16, momentum: float = 0.1, steps: int = 60, mean: float = 2.0,
-                        std: float = 3.0, seed: int = 0) -> plt.Figure:
-    """Batch statistics (dots) and BatchNorm's running estimates (line) over training steps, for
-    one feature whose true mean and variance are ``mean`` and ``std²`` (dashed)."""
+                        std: float = 3.0, seed: int = 0) -> dict:
+    """An explorer frame: batch statistics (dots) and BatchNorm's running estimates (line) over
+    training steps, for one feature whose true mean and variance are ``mean`` and ``std²``
+    (dashed). The y-ranges are fixed by ``mean`` and ``std`` (not by the data), so moving a slider
+    changes only the curves.
+
+    Examples:
+        >>> f = running_stats_frame(batch_size=4, momentum=0.5, steps=10)
+        >>> [p["title"] for p in f["panels"]], f["panels"][1]["y"]
+        (['mean', 'variance'], [0, 27])
+    """
     s = simulate_running_stats(batch_size, momentum, steps, mean, std, seed)
     t = np.arange(1, steps + 1)
-    fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.0))
-    for ax, stat, truth, label in ((axes[0], "mean", mean, "mean"), (axes[1], "var", std ** 2, "variance")):
-        ax.plot(t, s[f"batch_{stat}"], "o", ms=3, color="0.55", label=f"batch {label}")
-        ax.plot(t, s[f"running_{stat}"], "-", lw=2, color=_HIGHLIGHT, label=f"running {label}")
-        ax.axhline(truth, ls="--", color="black", lw=1, label=f"true {label}")
-        ax.set_xlabel("training step")
-        ax.set_ylabel(label)
-        ax.set_title(f"{label.capitalize()}: batch size {batch_size}, momentum {momentum}", fontsize=10)
-    axes[0].set_ylim(mean - 2.5 * std, mean + 2.5 * std)
-    axes[1].set_ylim(0, 3 * std ** 2)
-    axes[0].legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
+    charts = []
+    for stat, truth, label, ylim in (("mean", mean, "mean", (mean - 2.5 * std, mean + 2.5 * std)),
+                                     ("var", std ** 2, "variance", (0, 3 * std ** 2))):
+        chart = Chart(label, xlabel="training step", ylabel=label, width=360, height=230,
+                      xlim=(0, steps + 1), ylim=ylim)
+        chart.points(t, s[f"batch_{stat}"], color=4, size=_DOT_PX, label=f"batch {label}")
+        chart.line(t, s[f"running_{stat}"], color=0, width=2.5, label=f"running {label}")
+        chart.line([0, steps + 1], [truth, truth], color=1, dash=True, width=1.5, label=f"true {label}")
+        charts.append(chart)
+    return frame(charts, title=f"Batch size {batch_size}, momentum {momentum}")
 
 
 def running_stats_readout(batch_size: int = 16, momentum: float = 0.1, steps: int = 60, mean: float = 2.0,
@@ -239,7 +249,7 @@ def plot_running_vs_batch(batch_stat, running_stat, ylabel: str = "mean of one f
     ax.set_xlabel("training step")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=MIN_FONT_PT)
     fig.tight_layout()
     return fig
 
@@ -274,23 +284,36 @@ def normalised_spread(batch_size: int, trials: int = 300, features: int = 8,
     return out
 
 
-def batch_noise_frame(batch_size: int = 8, trials: int = 300, seed: int = 0) -> plt.Figure:
-    """Histogram of one example's BatchNorm output over many random batches of ``batch_size``,
-    with the value it would get from the population statistics (dashed)."""
-    s = normalised_spread(batch_size, trials, seed=seed)
-    fig, ax = plt.subplots(figsize=(6.4, 3.0))
-    bins = np.linspace(-2.5, 2.5, 51)
-    ax.hist(np.clip(s["BatchNorm"], -2.5, 2.5), bins=bins, color="0.6", edgecolor="0.3",
-            label="BatchNorm output, one per batch")
-    ax.axvline(float(s["population"]), color="black", ls="--", lw=1.5,
+def batch_noise_frame(batch_size: int = 8, trials: int = 300, seed: int = 0) -> dict:
+    """An explorer frame: a histogram of one example's BatchNorm output over ``trials`` random
+    batches of ``batch_size`` (bins 0.1 wide on [−2.5, 2.5], values beyond clipped into the end
+    bins), with the value it would get from the population statistics (dashed). The count axis
+    is the same for every batch size (the tallest bins are those of a batch of 2: its outputs are
+    almost all ±1), so moving the slider shows the histogram narrowing.
+
+    Examples:
+        >>> small, large = batch_noise_frame(4, trials=20), batch_noise_frame(128, trials=20)
+        >>> sum(small["panels"][0]["marks"][0]["y"]), small["panels"][0]["y"] == large["panels"][0]["y"]
+        (20, True)
+    """
+    edges = np.linspace(-2.5, 2.5, 51)
+
+    def histogram(size):
+        s = normalised_spread(size, trials, seed=seed)
+        return np.histogram(np.clip(s["BatchNorm"], -2.5, 2.5), bins=edges)[0], float(s["population"])
+
+    counts, population = histogram(batch_size)
+    # the same count axis for every batch size: up to the tallest bin of the smallest batch, 2
+    top = 10 * np.ceil(max(histogram(2)[0].max(), counts.max()) * 1.05 / 10)
+    chart = Chart(f"One example in {trials} different batches of size {batch_size}",
+                  xlabel="normalised value of the same example's first feature",
+                  ylabel=f"count (of {trials} batches)", width=520, height=260, xlim=(-2.5, 2.5),
+                  ylim=(0, top))
+    chart.bars((edges[:-1] + edges[1:]) / 2, counts, color=4, width=0.09,
+               label="BatchNorm output, one per batch")
+    chart.line([population, population], [0, top], color=1, dash=True, width=2,
                label="normalised with the population statistics")
-    ax.set_xlabel("normalised value of the same example's first feature")
-    ax.set_ylabel(f"count (of {trials} batches)")
-    ax.set_ylim(0, trials)
-    ax.set_title(f"One example in {trials} different batches of size {batch_size}", fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    return fig
+    return frame(chart)
 
 
 def batch_noise_readout(batch_size: int = 8, trials: int = 300, seed: int = 0) -> str:

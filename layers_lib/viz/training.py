@@ -9,6 +9,8 @@ import sys
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._plot import MIN_FONT_PT
+
 __all__ = ["progress", "plot_history", "show_activations"]
 
 
@@ -79,7 +81,7 @@ def show_activations(model, x, title: str = "Activations", max_maps: int = 8):
             else:
                 ax.axis("off")
         shape = "×".join(str(s) for s in out.shape[1:])
-        row[0].set_ylabel(f"{name}\n{shape}", rotation=0, ha="right", va="center", fontsize=7)
+        row[0].set_ylabel(f"{name}\n{shape}", rotation=0, ha="right", va="center", fontsize=MIN_FONT_PT)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
