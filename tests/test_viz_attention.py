@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
+import json
 
 import matplotlib
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 import layers_lib as ll
@@ -17,12 +16,6 @@ matplotlib.use("Agg")
 va = viz.attention
 
 
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=40)
-    return buf.getvalue()
-
-
 def test_entropy_bits():
     np.testing.assert_allclose(va.entropy_bits([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]), [0.0, 1.0])
     np.testing.assert_allclose(va.entropy_bits(np.full((2, 8), 1 / 8)), [3.0, 3.0])
@@ -30,29 +23,85 @@ def test_entropy_bits():
     np.testing.assert_allclose(va.entropy_bits(p), -np.sum(p * np.log(p), axis=1) / np.log(2))
 
 
-def test_soft_lookup_frame_shows_the_weights_of_the_library():
+def _softmax_weights(query: int, temperature: float) -> np.ndarray:
+    """The look-up's weights computed here, with numpy alone: softmax(q · k / (sqrt(d) · T))."""
     ex = va.lookup_example()
-    fig = va.soft_lookup_frame(query=3, temperature=0.5)
-    plane, bars = fig.axes
-    assert plane.get_xlabel() == "dimension 1" and bars.get_xlabel() == "key (value)"
-    assert "query q3, temperature 0.5" in fig._suptitle.get_text()
-    _, w = ll.scaled_dot_product_attention(ex["queries"] / 0.5, ex["keys"], ex["values"][:, None])
-    np.testing.assert_allclose([b.get_height() for b in bars.patches], w[3])
-    out = w[3] @ ex["values"]
-    assert f"{out:.1f}" in bars.get_title()
-    with pytest.raises(ValueError, match="query"):
+    scores = ex["keys"] @ ex["queries"][query] / (np.sqrt(2) * temperature)
+    e = np.exp(scores - scores.max())
+    return e / e.sum()
+
+
+def _marks(panel: dict, kind: str) -> list[dict]:
+    return [m for m in panel["marks"] if m["m"] == kind]
+
+
+@pytest.mark.parametrize("query, temperature", [(3, 0.5), (0, 0.05), (2, 5.0)])
+def test_soft_lookup_frame_shows_the_weights_of_the_look_up(query, temperature):
+    ex = va.lookup_example()
+    w = _softmax_weights(query, temperature)
+    f = va.soft_lookup_frame(query=query, temperature=temperature)
+    json.dumps(f)  # a frame is JSON
+    assert f["title"] == f"Soft look-up: query q{query}, temperature {temperature:g}"
+    plane, bars = f["panels"]
+    assert (plane["xl"], plane["yl"], bars["xl"]) == ("dimension 1", "dimension 2", "key")
+    # the bars are the weights, and each bar's height is written above it
+    (bar,) = _marks(bars, "bar")
+    np.testing.assert_allclose(bar["x"], range(6))
+    np.testing.assert_allclose(bar["y"], w, rtol=1e-3, atol=5e-5 + 1e-12)  # drawn to four decimals
+    assert [m["s"] for m in _marks(bars, "text")] == [f"{v:.2f}" for v in w]
+    assert f"output = Σ w·v = {w @ ex['values']:.1f}" in bars["title"]
+    # the keys sit at their coordinates, labelled with their values; a heavier key is drawn larger
+    (pts,) = _marks(plane, "pt")
+    np.testing.assert_allclose(np.column_stack([pts["x"], pts["y"]]), ex["keys"], rtol=1e-3)
+    np.testing.assert_allclose(np.square(pts["r"]), 9 + 196 * w, rtol=2e-3, atol=0.01)
+    texts = [m["s"] for m in _marks(plane, "text")]
+    assert texts[:6] == [f"k{j}: {v:g}" for j, v in enumerate(ex["values"])] and texts[6] == f"q{query}"
+    (arrow,) = _marks(plane, "arrow")
+    np.testing.assert_allclose([arrow["x"][1], arrow["y"][1]], ex["queries"][query], rtol=1e-3)
+    assert arrow["x"][0] == arrow["y"][0] == 0
+
+
+def test_soft_lookup_frame_keeps_its_axes_and_rejects_bad_settings():
+    ex = va.lookup_example()
+    limits = {(tuple(p["x"]), tuple(p["y"])) for q in range(5) for t in (0.05, 1.0, 5.0)
+              for p in va.soft_lookup_frame(q, t)["panels"]}
+    assert len(limits) == 2  # one pair of limits per panel, whatever the setting
+    (plane_x, plane_y), = [lim for lim in limits if lim[1][0] < 0]
+    inside = np.abs(np.vstack([ex["keys"], ex["queries"]]))
+    assert inside.max() < plane_x[1] and inside.max() < plane_y[1] and plane_x == plane_y
+    with pytest.raises(ValueError, match="query must be in \\[0, 4\\], got 5"):
         va.soft_lookup_frame(query=5)
-    with pytest.raises(ValueError, match="temperature"):
+    with pytest.raises(ValueError, match="temperature must be positive, got 0"):
         va.soft_lookup_frame(temperature=0)
 
 
 def test_soft_lookup_explorer_frames_and_readouts_differ_per_slider():
-    pngs, readouts = set(), set()
+    frames, readouts = set(), set()
     for query in (0, 2, 4):
         for temperature in (0.05, 1.0, 5.0):
-            pngs.add(_png(va.soft_lookup_frame(query, temperature)))
+            frames.add(json.dumps(va.soft_lookup_frame(query, temperature), sort_keys=True))
             readouts.add(va.soft_lookup_readout(query, temperature))
-    assert len(pngs) == 9 and len(readouts) == 9
+    assert len(frames) == 9 and len(readouts) == 9
+
+
+def test_soft_lookup_explorer_is_data_and_fits_in_a_page():
+    ex = viz.explore(va.soft_lookup_frame, {"query": [0, 1, 2, 3, 4],
+                                            "temperature": [0.05, 0.2, 0.5, 1.0, 5.0]},
+                     readout=va.soft_lookup_readout, mode="static")
+    kinds = {p["t"] for f in ex.frames for p in f["panels"]}
+    assert kinds == {"chart"} and "<img" not in ex.html and "data:image" not in ex.html
+    assert ex.payload < 250_000
+
+
+def test_soft_lookup_figure_shows_the_weights_of_the_library():
+    ex = va.lookup_example()
+    fig = va.soft_lookup_figure(query=3, temperature=0.5)
+    plane, bars = fig.axes
+    assert plane.get_xlabel() == "dimension 1" and bars.get_xlabel() == "key (value)"
+    assert "query q3, temperature 0.5" in fig._suptitle.get_text()
+    np.testing.assert_allclose([b.get_height() for b in bars.patches], _softmax_weights(3, 0.5))
+    assert f"{_softmax_weights(3, 0.5) @ ex['values']:.1f}" in bars.get_title()
+    assert min(t.get_fontsize() for t in plane.texts + bars.texts) >= viz.MIN_FONT_PT
 
 
 def test_soft_lookup_readout_limits():
@@ -97,6 +146,52 @@ def test_head_heatmaps_one_panel_per_head():
     np.testing.assert_allclose(heads[2].images[0].get_array(), w[0, 2])
     with pytest.raises(ValueError, match=r"\(h, L, S\)"):
         va.head_heatmaps(w[0, 0])
+
+
+def _mha_weights(heads=4, L=5):
+    mha = ll.MultiheadAttention(8, heads, rng=np.random.default_rng(0))
+    x = np.random.default_rng(1).normal(size=(1, L, 8))
+    return mha(x, x, x)[1][0]  # (h, L, L)
+
+
+def test_head_weights_frame_writes_each_weight_in_its_cell():
+    w = _mha_weights()
+    f = va.head_weights_frame(w, 2, labels=list("vwxyz"))
+    json.dumps(f)
+    (g,) = f["panels"]
+    assert g["t"] == "grid" and g["fill"] == ["hhhhh"] * 5
+    assert g["ri"] == g["ci"] == list("vwxyz") and g["title"].startswith("head 2")
+    written = np.array([[float(v) for v in row] for row in g["labels"]])
+    np.testing.assert_allclose(written, w[2], atol=0.005 + 1e-12)
+    np.testing.assert_allclose(g["heat"], w[2], atol=5e-4)  # the shade is the weight itself
+    rows = [i for i, _ in g["outline"]]
+    assert rows == list(range(5))
+    for i, j in g["outline"]:
+        assert w[2, i, j] == w[2, i].max()
+
+
+def test_head_weights_frame_rejects_bad_input():
+    w = _mha_weights()
+    with pytest.raises(ValueError, match=r"head_weights_frame expected weights of shape \(h, L, S\), "
+                                         r"got \(5, 5\)"):
+        va.head_weights_frame(w[0], 0)
+    with pytest.raises(ValueError, match=r"head_weights_frame expected a head in \[0, 3\], got 4"):
+        va.head_weights_frame(w, 4)
+    with pytest.raises(ValueError, match="head_explorer expected weights of shape"):
+        va.head_explorer(w[0])
+
+
+def test_head_explorer_one_frame_per_head_with_entropy_and_strongest_keys():
+    w = _mha_weights()
+    ex = va.head_explorer(w, labels=list("vwxyz"), title="T")
+    assert ex.params == {"head": [0, 1, 2, 3]} and len({json.dumps(f) for f in ex.frames}) == 4
+    for head, text in enumerate(ex.readouts):
+        p = w[head]
+        entropy = np.mean(-np.sum(p * np.log2(p), axis=1))
+        assert f"mean entropy <b>{entropy:.2f}</b> bits (uniform: {np.log2(5):.2f})" in text
+        looks = ", ".join(f"{'vwxyz'[i]}→{'vwxyz'[j]}" for i, j in enumerate(p.argmax(axis=1)))
+        assert text.endswith(looks)
+    assert "data:image" not in ex.html and ex.payload < 250_000
 
 
 def test_retrieval_figure_outlines_the_targets():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import matplotlib
 import numpy as np
@@ -28,27 +29,76 @@ def test_example_activations_are_nonnegative_and_reproducible():
     np.testing.assert_array_equal(a, np.round(a, 1))
 
 
-def test_dropout_mask_frame_shows_input_mask_and_scaled_output():
-    fig = vd.dropout_mask_frame(p=0.25, seed=1)
+def _expected(p: float, seed: int, shape=(5, 8)):
+    """The input, the keep mask and the output, computed here: ll.Dropout's own mask, and the
+    output from the inverted-dropout formula x · mask / (1 − p) with numpy."""
+    x = vd.example_activations(shape)
+    drop = ll.Dropout(p, rng=np.random.default_rng(seed))
+    y = drop(x)
+    keep = drop.mask if drop.mask is not None else np.ones(shape, dtype=bool)
+    np.testing.assert_allclose(y, x * keep / (1 - p))
+    return x, keep, y
+
+
+@pytest.mark.parametrize("p, seed", [(0.25, 1), (0.5, 0), (0.9, 1)])
+def test_dropout_mask_frame_shows_input_mask_and_scaled_output(p, seed):
+    x, keep, y = _expected(p, seed)
+    f = vd.dropout_mask_frame(p=p, seed=seed)
+    json.dumps(f)
+    assert f["title"] == f"Dropout with p = {p:g} (probability of dropping), seed {seed}"
+    inputs, mask, output = f["panels"]
+    assert {g["t"] for g in f["panels"]} == {"grid"}
+    assert inputs["title"] == "input x" and mask["title"] == f"mask: {keep.sum()} of 40 kept"
+    assert output["title"] == f"output = x · mask / (1 − {p:g})"
+    assert all(g["ri"] == [str(i) for i in range(5)] and g["ci"] == [str(j) for j in range(8)]
+               for g in f["panels"])
+    # the input: every activation written in its cell
+    assert inputs["fill"] == ["h" * 8] * 5
+    np.testing.assert_allclose(np.array(inputs["labels"], dtype=float), x)
+    # the mask: role d ("dropped") exactly where ll.Dropout dropped, and the words keep / drop
+    dropped = np.array([[c == "d" for c in row] for row in mask["fill"]])
+    np.testing.assert_array_equal(dropped, ~keep)
+    np.testing.assert_array_equal(np.array(mask["labels"]) == "keep", keep)
+    # the output: 0 in the dropped cells, x / (1 − p) to one decimal in the kept ones
+    np.testing.assert_array_equal(np.array([[c == "d" for c in row] for row in output["fill"]]), ~keep)
+    written = np.array(output["labels"], dtype=float)
+    np.testing.assert_allclose(written, y, atol=0.05 + 1e-9)
+    assert all(label == "0" for label in np.array(output["labels"])[~keep])
+    # one shading scale for input and output: the largest output is the full colour
+    top = y.max()
+    np.testing.assert_allclose(inputs["heat"], x / top, atol=5e-4)
+    np.testing.assert_allclose(np.array(output["heat"])[keep], (y / top)[keep], atol=5e-4)
+
+
+def test_dropout_mask_frame_without_dropping_and_with_a_bad_p():
+    f = vd.dropout_mask_frame(p=0.0, seed=0, shape=(3, 4))
+    inputs, mask, output = f["panels"]
+    assert mask["fill"] == ["cccc"] * 3 and mask["title"] == "mask: 12 of 12 kept"
+    assert output["labels"] == inputs["labels"]  # p = 0: the output is the input
+    with pytest.raises(ValueError, match=r"Dropout expected the drop probability p in \[0, 1\), got 1"):
+        vd.dropout_mask_frame(p=1.0)
+    with pytest.raises(ValueError, match=r"got -0.1"):
+        vd.dropout_mask_frame(p=-0.1)
+
+
+def test_dropout_explorer_frames_and_readouts_differ_per_slider():
+    ex = viz.explore(vd.dropout_mask_frame, {"p": [0.1, 0.3, 0.5, 0.7, 0.9], "seed": [0, 1]},
+                     readout=vd.dropout_readout, mode="static")
+    assert len({json.dumps(f, sort_keys=True) for f in ex.frames}) == 10 and len(set(ex.readouts)) == 10
+    assert "data:image" not in ex.html and "<img" not in ex.html and ex.payload < 250_000
+
+
+def test_dropout_mask_figure_shows_input_mask_and_scaled_output():
+    fig = vd.dropout_mask_figure(p=0.25, seed=1)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[0] == "input activations x"
     assert titles[1].startswith("mask:") and "kept" in titles[1]
     assert "1.33" in titles[2]
     assert all(ax.get_xlabel() == "feature" and ax.get_ylabel() == "example" for ax in fig.axes)
-    # the numbers written in the output panel are x * mask / (1 - p), from ll.Dropout with that seed
-    x = vd.example_activations((5, 8))
-    y = ll.Dropout(0.25, rng=np.random.default_rng(1))(x)
+    _, _, y = _expected(0.25, 1)
     written = [float(t.get_text()) for t in fig.axes[2].texts]
     np.testing.assert_allclose(written, np.round(y.ravel(), 1), atol=0.051)
-
-
-def test_dropout_explorer_frames_and_readouts_differ_per_slider():
-    pngs, readouts = set(), set()
-    for p in (0.1, 0.5, 0.9):
-        for seed in (0, 1):
-            pngs.add(_png(vd.dropout_mask_frame(p=p, seed=seed)))
-            readouts.add(vd.dropout_readout(p=p, seed=seed))
-    assert len(pngs) == 6 and len(readouts) == 6
+    assert min(t.get_fontsize() for ax in fig.axes for t in ax.texts) >= viz.MIN_FONT_PT
 
 
 def test_dropout_readout_numbers():

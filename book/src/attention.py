@@ -80,7 +80,7 @@ rng = viz.setup(seed=0)
 # output, $\sum_j w_j v_j$, lands between their values:
 
 # %% mystnb={"image": {"alt": "Two panels. Left: six keys as points in the plane, labelled with their values 10 to 60, and an orange query arrow pointing up and to the left; the keys k2 and k3 near its direction are drawn largest. Right: a bar chart of the query's six weights, about 0.45 on k2 and 0.42 on k3 and little elsewhere; the output is 34.3."}}
-viz.attention.soft_lookup_frame(query=2, temperature=0.5);
+viz.attention.soft_lookup_figure(query=2, temperature=0.5);
 
 # %% [markdown]
 # A **temperature** $\tau$ changes how decisive the look-up is. The code below divides the query
@@ -214,7 +214,7 @@ viz.heatmap(weights, xlabels=tokens, ylabels=tokens, annotate=True, vmin=0, vmax
 viz.explore(viz.attention.soft_lookup_frame, {"query": [0, 1, 2, 3, 4],
                                               "temperature": [0.05, 0.2, 0.5, 1.0, 5.0]},
             readout=viz.attention.soft_lookup_readout, title="Soft look-up: query and temperature",
-            initial={"query": 2, "temperature": 0.5}, dpi=64)
+            initial={"query": 2, "temperature": 0.5})
 
 # %% [markdown]
 # ## Masks
@@ -336,10 +336,12 @@ viz.show_source(ll.multi_head_attention_forward)
 # %% [markdown]
 # `weights` keeps one matrix per head, like PyTorch's `average_attn_weights=False`
 # (`weights.mean(axis=1)` gives PyTorch's default, the average over heads). At initialisation
-# the two heads already look at the sequence differently, because their projections differ:
+# the two heads already look at the sequence differently, because their projections differ.
+# Move `head` to compare them: each row is one query's weights over the five keys, its largest
+# weight outlined, and the read-out names the key each query attends to most.
 
-# %% mystnb={"image": {"alt": "Two 5 by 5 heat maps of attention weights for the first sequence, one per head, with different patterns: each head spreads its weights differently over the five positions."}}
-viz.attention.head_heatmaps(weights[0], title="Two heads of an untrained MultiheadAttention(8, 2)");
+# %% mystnb={"image": {"alt": "Interactive figure: a 5 by 5 grid of the attention weights of one head for the first sequence, each cell labelled with its weight and shaded by it, the largest weight of each row outlined; a head slider switches between the two heads, whose largest weights mostly fall on different keys."}}
+viz.attention.head_explorer(weights[0], title="Two heads of an untrained MultiheadAttention(8, 2)")
 
 # %% [markdown]
 # ## The backward pass

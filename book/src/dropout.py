@@ -74,7 +74,7 @@ rng = viz.setup(seed=0)
 # multiplied by $1/(1-p)$ — here 2 — for a reason we will come to in a moment.
 
 # %% mystnb={"image": {"alt": "Three 5 by 8 grids. Left: input activations between 0 and about 2. Middle: the mask, each cell marked keep (black) or drop (white), 24 of 40 kept. Right: the output, zero where dropped and twice the input where kept."}}
-viz.dropout.dropout_mask_frame(p=0.5, seed=0);
+viz.dropout.dropout_mask_figure(p=0.5, seed=0);
 
 # %% [markdown]
 # On the next forward pass a new mask is drawn, so over training every unit is sometimes
@@ -161,9 +161,10 @@ print(f"relative error of the backward pass: {ll.rel_error(analytic, numeric):.1
 # Move `p` and the seed. The read-out compares the fraction of units kept with $1 - p$ and
 # shows the scale $1/(1-p)$: at $p = 0.9$ the few survivors are multiplied by 10. With only 40
 # units the kept fraction wanders around $1 - p$, and so does the mean of the output — equal to
-# the input's only *on average* over masks.
+# the input's only *on average* over masks. Input and output are shaded on one scale, so a
+# survivor is darker than the input it came from, and a dropped unit is a dark cell holding 0.
 
-# %% mystnb={"image": {"alt": "Interactive figure: a 5 by 8 grid of activations, the dropout mask and the output; sliders choose the drop probability p and the random seed, and the read-out gives the fraction kept and the scale 1/(1 - p)."}}
+# %% mystnb={"image": {"alt": "Interactive figure: a 5 by 8 grid of activations, the dropout mask (dropped cells dark) and the output, every number written in its cell; sliders choose the drop probability p and the random seed, and the read-out gives the fraction kept and the scale 1/(1 - p)."}}
 viz.explore(viz.dropout.dropout_mask_frame, {"p": [0.1, 0.3, 0.5, 0.7, 0.9], "seed": [0, 1]},
             readout=viz.dropout.dropout_readout, title="Dropout masks: drop probability p and seed",
             initial={"p": 0.5, "seed": 0})

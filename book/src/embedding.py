@@ -68,11 +68,13 @@ rng = viz.setup(seed=0)
 # per symbol. To embed the sequence of ids `[3, 0, 3, 5]`, copy out rows 3, 0, 3 and 5. The same
 # result comes from writing each id as a **one-hot** row — all zeros except a 1 in the id's
 # column — and multiplying by the table: the 1 picks out one row, the zeros discard the others.
+# Move `position` to look the ids up one at a time: the highlighted one-hot row has its 1 in the
+# id's column, and the table row it picks is copied into the output.
 
-# %% mystnb={"image": {"alt": "Three grids. Left: a 4 by 6 one-hot matrix with a single 1 per row, in columns 3, 0, 3 and 5. Middle: the 6 by 3 table with rows 0, 3 and 5 outlined and the other rows faded. Right: the 4 by 3 output, whose rows are copies of table rows 3, 0, 3 and 5."}}
+# %% mystnb={"image": {"alt": "Interactive figure: four grids side by side. The ids 3, 0, 3, 5; their 4 by 6 one-hot matrix with a single 1 per row; the 6 by 3 table; and the 4 by 3 output. A position slider highlights one id, its one-hot row and the table row it picks, and fills the output in up to that position with copies of table rows 3, 0, 3 and 5."}}
 table = np.round(rng.normal(size=(6, 3)), 1)
 ids = np.array([3, 0, 3, 5])
-viz.embedding.lookup_figure(ids, table);
+viz.embedding.lookup_explorer(ids, table)
 
 # %% [markdown]
 # Id 3 appears twice, so row 3 is copied twice. Rows 1, 2 and 4 are not used at all — which will

@@ -3,17 +3,20 @@
 * :func:`lookup_example` — a small "dictionary" of 2-D keys with numeric values and a few
   queries, for the soft look-up picture and explorer;
 * :func:`soft_lookup_frame`, :func:`soft_lookup_readout` — one frame of the explorer over the
-  query and the temperature: the keys and the query in the plane, and the weights of that query
-  as bars;
+  query and the temperature, as data drawn in the page: the keys and the query in the plane, and
+  the weights of that query as bars; :func:`soft_lookup_figure` is the same picture as a static
+  matplotlib figure;
 * :func:`entropy_bits` — the entropy of each row of attention weights;
 * :func:`scaling_figure` — curves against the key dimension ``d`` in a grid of panels (the
   "why divide by √d" experiment);
 * :func:`mask_figure` — a boolean mask beside the attention weights it produces;
-* :func:`head_heatmaps` — one heat map of attention weights per head;
+* :func:`head_heatmaps` — one heat map of attention weights per head; :func:`head_explorer`
+  shows the same weights as numbers in a grid, one head per slider position;
 * :func:`retrieval_figure` — the weights of a trained query over the positions of several
   sequences, with the position it should find outlined.
 
-Every figure function returns a matplotlib Figure with a title and labelled axes.
+Every ``*_figure`` and ``head_heatmaps`` returns a matplotlib Figure with a title and labelled
+axes; ``*_frame`` returns a frame (``viz.frame``) and ``head_explorer`` an explorer.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 import layers_lib as ll
+from layers_lib.viz._plot import MIN_FONT_PT
 
-__all__ = ["lookup_example", "entropy_bits", "soft_lookup_frame", "soft_lookup_readout",
-           "scaling_figure", "mask_figure", "head_heatmaps", "retrieval_figure"]
+__all__ = ["lookup_example", "entropy_bits", "soft_lookup_frame", "soft_lookup_readout", "soft_lookup_figure",
+           "scaling_figure", "mask_figure", "head_heatmaps", "head_weights_frame", "head_explorer",
+           "retrieval_figure"]
 
 _CMAP = "viridis"  # lightness grows monotonically: readable in greyscale
 
@@ -78,13 +83,25 @@ def _lookup(query: int, temperature: float, example: Mapping | None):
     return q, k, v, weights, out[:, 0]
 
 
-def soft_lookup_frame(query: int = 0, temperature: float = 1.0, example: Mapping | None = None) -> plt.Figure:
-    """Attention as a soft dictionary look-up, for one query and one temperature.
+def _label_offset(w: float) -> float:
+    """How far outside a key's point its label sits (the marker grows with the weight)."""
+    return 0.3 + 0.45 * np.sqrt(w)
 
-    Left: the keys (marker area ∝ the weight this query gives them) and the query as an arrow.
-    Right: the query's weights as bars, with the output ``sum_j w_j v_j`` in the title. The weights
-    are ``softmax(q · k_j / (sqrt(d) · temperature))``, computed by
-    :func:`layers_lib.scaled_dot_product_attention`.
+
+def _plane_limit(k, q) -> float:
+    return 1.05 * max(np.abs(k).max(), np.abs(q).max()) + 0.6
+
+
+def soft_lookup_frame(query: int = 0, temperature: float = 1.0, example: Mapping | None = None) -> dict:
+    """Attention as a soft dictionary look-up, for one query and one temperature, as data drawn in
+    the page (see ``viz.frame``).
+
+    Left: the keys in the plane, each labelled with its value, the marker area growing with the
+    weight this query gives the key (``area = π(9 + 196 w)`` px²), and the query as an arrow. Right:
+    the query's weights as bars, each written above its bar, with the output ``sum_j w_j v_j`` in
+    the title. The weights are ``softmax(q · k_j / (sqrt(d) · temperature))``, computed by
+    :func:`layers_lib.scaled_dot_product_attention`; both panels keep the same axes at every
+    setting.
 
     Args:
         query: which query (row) to show.
@@ -92,46 +109,38 @@ def soft_lookup_frame(query: int = 0, temperature: float = 1.0, example: Mapping
         example: ``{"keys", "values", "queries"}`` (default :func:`lookup_example`).
 
     Examples:
-        >>> fig = soft_lookup_frame(query=1, temperature=0.5)
-        >>> [ax.get_xlabel() for ax in fig.axes]
-        ['dimension 1', 'key (value)']
+        >>> f = soft_lookup_frame(query=1, temperature=0.5)
+        >>> [p["xl"] for p in f["panels"]]
+        ['dimension 1', 'key']
+        >>> f["title"]
+        'Soft look-up: query q1, temperature 0.5'
     """
+    from layers_lib.viz import Chart, frame
+
     q, k, v, weights, out = _lookup(query, temperature, example)
-    w = weights[query]
+    # four decimals: a weight of 1e-11 is drawn as 0, and its last bits cannot change the frame's data
+    w = np.round(weights[query], 4) + 0.0
     S = len(k)
-    fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.1), gridspec_kw={"width_ratios": [1.0, 1.25]})
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.84, wspace=0.3)
-    ax = axes[0]
-    ax.axhline(0, color="0.85", lw=0.6, zorder=0)
-    ax.axvline(0, color="0.85", lw=0.6, zorder=0)
-    ax.scatter(k[:, 0], k[:, 1], s=30 + 600 * w, color="#1b9e77", edgecolor="black", lw=0.6, zorder=3)
+    lim = _plane_limit(k, q)
+    plane = Chart("keys (marker area grows with the weight) and the query", "dimension 1", "dimension 2",
+                  width=320, height=320, xlim=(-lim, lim), ylim=(-lim, lim), equal=True)
+    plane.rule(x=0)
+    plane.rule(y=0)
+    plane.points(k[:, 0], k[:, 1], color=2, size=np.sqrt(9 + 196 * w).tolist())
     for j, (x, y) in enumerate(k):  # labels radially outside the markers
         r = float(np.hypot(x, y)) or 1.0
-        off = 0.3 + 0.45 * np.sqrt(w[j])  # clear of the marker, whose area grows with the weight
-        ax.text(x + (off + 0.12) * x / r, y + off * y / r, f"k{j}: {v[j]:g}", fontsize=7, ha="center",
-                va="center")
-    ax.annotate("", q[query], (0, 0), arrowprops={"arrowstyle": "-|>", "color": "#d95f02", "lw": 2})
-    ax.text(*(q[query] * 1.1), f"q{query}", color="#d95f02", fontsize=9, ha="center", va="center",
-            fontweight="bold")
-    lim = 1.05 * max(np.abs(k).max(), np.abs(q).max()) + 0.6
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    ax.set_aspect("equal")
-    ax.set_xlabel("dimension 1")
-    ax.set_ylabel("dimension 2")
-    ax.set_title("keys (area ∝ weight) and the query", fontsize=9)
+        off = _label_offset(w[j])
+        plane.text(x + (off + 0.12) * x / r, y + off * y / r, f"k{j}: {v[j]:g}", dy=4)
+    plane.arrow(0, 0, q[query, 0], q[query, 1], color=1)
+    plane.text(*(q[query] * 1.12), f"q{query}", color=1, bold=True, dy=4)
 
-    ax = axes[1]
-    ax.bar(range(S), w, color="#1f3b73")
+    bars = Chart(f"weights; output = Σ w·v = {out[query]:.1f}", "key", f"weight of query q{query}",
+                 width=330, height=320, xlim=(-0.6, S - 0.4), ylim=(0, 1.12),
+                 xticks=[(j, f"k{j}") for j in range(S)])
+    bars.bars(np.arange(S), w, color=0)
     for j, wj in enumerate(w):
-        ax.text(j, wj + 0.02, f"{wj:.2f}", ha="center", fontsize=7)
-    ax.set_ylim(0, 1.12)
-    ax.set_xticks(range(S), [f"k{j}\n({v[j]:g})" for j in range(S)], fontsize=7)
-    ax.set_xlabel("key (value)")
-    ax.set_ylabel(f"weight of query q{query}")
-    ax.set_title(f"weights; output = Σ w·v = {out[query]:.1f}", fontsize=9)
-    fig.suptitle(f"Soft look-up: query q{query}, temperature {temperature:g}")
-    return fig
+        bars.text(j, wj, f"{wj:.2f}", dy=-7)
+    return frame(plane, bars, title=f"Soft look-up: query q{query}, temperature {temperature:g}")
 
 
 def soft_lookup_readout(query: int = 0, temperature: float = 1.0, example: Mapping | None = None) -> str:
@@ -144,6 +153,63 @@ def soft_lookup_readout(query: int = 0, temperature: float = 1.0, example: Mappi
     return (f"q{query}, temperature {temperature:g}: max weight <b>{w[best]:.2f}</b> on k{best}; "
             f"entropy <b>{h:.2f}</b> bits (uniform: {np.log2(len(w)):.2f}); "
             f"output {out[query]:.1f} (hard look-up: {v[best]:g})")
+
+
+def soft_lookup_figure(query: int = 0, temperature: float = 1.0,
+                       example: Mapping | None = None) -> plt.Figure:
+    """:func:`soft_lookup_frame` as a static matplotlib figure (for a picture that does not move).
+
+    Left: the keys (marker area ∝ the weight this query gives them) and the query as an arrow.
+    Right: the query's weights as bars, with the output ``sum_j w_j v_j`` in the title. The weights
+    are ``softmax(q · k_j / (sqrt(d) · temperature))``, computed by
+    :func:`layers_lib.scaled_dot_product_attention`.
+
+    Args:
+        query: which query (row) to show.
+        temperature: divides the scores; small = a sharp (almost hard) look-up, large = an average.
+        example: ``{"keys", "values", "queries"}`` (default :func:`lookup_example`).
+
+    Examples:
+        >>> fig = soft_lookup_figure(query=1, temperature=0.5)
+        >>> [ax.get_xlabel() for ax in fig.axes]
+        ['dimension 1', 'key (value)']
+    """
+    q, k, v, weights, out = _lookup(query, temperature, example)
+    w = weights[query]
+    S = len(k)
+    fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.9), gridspec_kw={"width_ratios": [1.0, 1.25]})
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.84, wspace=0.3)
+    ax = axes[0]
+    ax.axhline(0, color="0.85", lw=0.6, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.6, zorder=0)
+    ax.scatter(k[:, 0], k[:, 1], s=30 + 600 * w, color="#1b9e77", edgecolor="black", lw=0.6, zorder=3)
+    for j, (x, y) in enumerate(k):  # labels radially outside the markers
+        r = float(np.hypot(x, y)) or 1.0
+        off = _label_offset(w[j])  # clear of the marker, whose area grows with the weight
+        ax.text(x + (off + 0.12) * x / r, y + off * y / r, f"k{j}: {v[j]:g}", fontsize=MIN_FONT_PT,
+                ha="center", va="center")
+    ax.annotate("", q[query], (0, 0), arrowprops={"arrowstyle": "-|>", "color": "#d95f02", "lw": 2})
+    ax.text(*(q[query] * 1.1), f"q{query}", color="#d95f02", fontsize=11, ha="center", va="center",
+            fontweight="bold")
+    lim = _plane_limit(k, q)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("dimension 1")
+    ax.set_ylabel("dimension 2")
+    ax.set_title("keys (area grows with the weight) and the query", fontsize=MIN_FONT_PT)
+
+    ax = axes[1]
+    ax.bar(range(S), w, color="#1f3b73")
+    for j, wj in enumerate(w):
+        ax.text(j, wj + 0.02, f"{wj:.2f}", ha="center", fontsize=MIN_FONT_PT)
+    ax.set_ylim(0, 1.12)
+    ax.set_xticks(range(S), [f"k{j}\n({v[j]:g})" for j in range(S)], fontsize=MIN_FONT_PT)
+    ax.set_xlabel("key (value)")
+    ax.set_ylabel(f"weight of query q{query}")
+    ax.set_title(f"weights; output = Σ w·v = {out[query]:.1f}", fontsize=MIN_FONT_PT)
+    fig.suptitle(f"Soft look-up: query q{query}, temperature {temperature:g}")
+    return fig
 
 
 def scaling_figure(d, panels: Mapping[str, Mapping[str, Sequence[float]]], title: str = "Scores against d",
@@ -166,18 +232,18 @@ def scaling_figure(d, panels: Mapping[str, Mapping[str, Sequence[float]]], title
     d = np.asarray(d, dtype=np.float64)
     n = len(panels)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.1 * ncols, 2.7 * nrows), squeeze=False,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.1 * nrows), squeeze=False,
                              layout="constrained")
     for ax, (name, curves) in zip(list(axes.flat)[:n], panels.items(), strict=True):
         for k, (label, values) in enumerate(curves.items()):
-            ax.plot(d, np.asarray(values, dtype=np.float64), marker="os^d"[k % 4], markersize=4, label=label)
+            ax.plot(d, np.asarray(values, dtype=np.float64), marker="os^d"[k % 4], ms=4, label=label)
         ax.set_xscale("log", base=2)
         if name in logy:
             ax.set_yscale("log", base=2)
         ax.set_xlabel("dimension d of queries and keys")
         ax.set_ylabel(name)
-        ax.set_title(name, fontsize=9)
-        ax.legend(fontsize=7)
+        ax.set_title(name, fontsize=MIN_FONT_PT)
+        ax.legend(fontsize=MIN_FONT_PT)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.suptitle(title)
@@ -189,10 +255,10 @@ def _grid(ax, m, xlabels, ylabels, fmt="{:.2f}", cmap=_CMAP, vmin=0.0, vmax=1.0)
     if fmt:
         for (i, j), value in np.ndenumerate(m):
             r, g, b, _ = image.cmap(image.norm(value))
-            ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=7,
+            ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=MIN_FONT_PT,
                     color="black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white")
-    ax.set_xticks(range(m.shape[1]), xlabels, fontsize=7)
-    ax.set_yticks(range(m.shape[0]), ylabels, fontsize=7)
+    ax.set_xticks(range(m.shape[1]), xlabels, fontsize=MIN_FONT_PT)
+    ax.set_yticks(range(m.shape[0]), ylabels, fontsize=MIN_FONT_PT)
     return image
 
 
@@ -217,13 +283,13 @@ def mask_figure(mask, weights, labels: Sequence[str] | None = None,
     L, S = mask.shape
     xl = list(labels)[:S] if labels is not None else [str(j) for j in range(S)]
     yl = list(labels)[:L] if labels is not None else [str(i) for i in range(L)]
-    fig, axes = plt.subplots(1, 2, figsize=(3.0 + 0.75 * S, 0.9 + 0.42 * L), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(3.4 + 0.9 * S, 1.2 + 0.5 * L), layout="constrained")
     _grid(axes[0], mask.astype(float), xl, yl, fmt=None, cmap="Greys", vmin=0, vmax=1.6)
     for i, j in zip(*np.nonzero(mask), strict=True):
-        axes[0].text(j, i, "×", ha="center", va="center", color="white", fontsize=9)
-    axes[0].set_title("mask (True = blocked)", fontsize=9)
+        axes[0].text(j, i, "×", ha="center", va="center", color="white", fontsize=11)
+    axes[0].set_title("mask (True = blocked)", fontsize=MIN_FONT_PT)
     image = _grid(axes[1], weights, xl, yl)
-    axes[1].set_title("weights", fontsize=9)
+    axes[1].set_title("weights", fontsize=MIN_FONT_PT)
     for ax in axes:
         ax.set_xlabel("key position")
         ax.set_ylabel("query position")
@@ -247,16 +313,93 @@ def head_heatmaps(weights, labels: Sequence[str] | None = None,
     h, L, S = w.shape
     xl = list(labels)[:S] if labels is not None else [str(j) for j in range(S)]
     yl = list(labels)[:L] if labels is not None else [str(i) for i in range(L)]
-    fig, axes = plt.subplots(1, h, figsize=(0.6 + (0.42 * S + 0.9) * h, 1.2 + 0.36 * L), squeeze=False,
-                             layout="constrained")
-    for k, ax in enumerate(axes[0]):
+    ncols = h if h <= 2 else 2  # more heads wrap into rows of two, so the numbers stay legible
+    nrows = -(-h // ncols)
+    size = (0.8 + (0.55 * S + 1.1) * ncols, (1.0 + 0.45 * L) * nrows + 0.4)
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, layout="constrained")
+    for k, ax in enumerate(axes.flat[:h]):
         image = _grid(ax, w[k], xl, yl, fmt="{:.2f}" if S <= 8 else None)
-        ax.set_title(f"head {k}", fontsize=9)
+        ax.set_title(f"head {k}", fontsize=MIN_FONT_PT)
         ax.set_xlabel("key position")
-        ax.set_ylabel("query position" if k == 0 else "")
-    fig.colorbar(image, ax=list(axes[0]), shrink=0.85)
+        ax.set_ylabel("query position" if k % ncols == 0 else "")
+    for ax in axes.flat[h:]:
+        ax.set_visible(False)
+    fig.colorbar(image, ax=list(axes.flat), shrink=0.85)
     fig.suptitle(title)
     return fig
+
+
+def head_weights_frame(weights, head: int, labels: Sequence[str] | None = None) -> dict:
+    """One head's attention weights as a grid of numbers (a frame of :func:`head_explorer`): row
+    ``i`` is query ``i``'s distribution over the keys, shaded by the weight (0 = background, 1 =
+    the full heat colour), with each row's largest weight outlined.
+
+    Args:
+        weights: ``(h, L, S)``, e.g. ``MultiheadAttention``'s per-head weights for one example.
+        head: which head to show.
+        labels: token names for the positions (default ``"0"``, ``"1"``, ...).
+
+    Examples:
+        >>> f = head_weights_frame(np.array([[[0.75, 0.25], [0.5, 0.5]]]), 0, labels=["a", "b"])
+        >>> g = f["panels"][0]
+        >>> g["labels"], g["ri"], g["outline"]
+        ([['0.75', '0.25'], ['0.50', '0.50']], ['a', 'b'], [[0, 0], [1, 0]])
+    """
+    from layers_lib.viz import frame, grid
+
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 3:
+        raise ValueError(f"head_weights_frame expected weights of shape (h, L, S), got {w.shape}")
+    h, L, S = w.shape
+    if not 0 <= head < h:
+        raise ValueError(f"head_weights_frame expected a head in [0, {h - 1}], got {head}")
+    rows = list(labels)[:L] if labels is not None else [str(i) for i in range(L)]
+    cols = list(labels)[:S] if labels is not None else [str(j) for j in range(S)]
+    m = w[head]
+    strongest = np.argmax(m, axis=1)  # the first maximum of each row
+    panel = grid(["h" * S] * L, title=f"head {head}: weights ({L} × {S})",
+                 labels=[[f"{v:.2f}" for v in row] for row in m], heat=m,
+                 outline=[(i, int(j)) for i, j in enumerate(strongest)], rows_index=rows, cols_index=cols)
+    return frame(panel, notes=["rows: queries, columns: keys; each row sums to 1",
+                               "outlined: each row's largest weight"])
+
+
+def head_explorer(weights, labels: Sequence[str] | None = None,
+                  title: str = "Attention weights per head"):
+    """An explorer with one slider position per head: :func:`head_weights_frame`, and a read-out of
+    that head's mean entropy (in bits, against the uniform ``log2 S``) and the key each query
+    attends to most.
+
+    Args:
+        weights: ``(h, L, S)`` weights of one example; labels: token names; title: the caption.
+
+    Examples:
+        >>> ex = head_explorer(np.full((2, 3, 3), 1 / 3))  # static outside a kernel
+        >>> print(ex.readouts[1])
+        head 1: mean entropy <b>1.58</b> bits (uniform: 1.58); each query's strongest key: 0→0, 1→0, 2→0
+    """
+    from layers_lib import viz
+
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 3:
+        raise ValueError(f"head_explorer expected weights of shape (h, L, S), got {w.shape}")
+    h, L, S = w.shape
+    names = list(labels) if labels is not None else [str(i) for i in range(max(L, S))]
+
+    def draw(head):
+        return head_weights_frame(w, head, labels)
+
+    def readout(head):
+        best = np.argmax(w[head], axis=1)
+        looks = ", ".join(f"{names[i]}→{names[j]}" for i, j in enumerate(best))
+        return (f"head {head}: mean entropy <b>{entropy_bits(w[head]).mean():.2f}</b> bits "
+                f"(uniform: {np.log2(S):.2f}); each query's strongest key: {looks}")
+
+    def alt(head):
+        return (f"{title}: a {L} by {S} grid of the weights of head {head}, each cell labelled with its "
+                "weight and shaded by it; the largest weight of each row is outlined.")
+
+    return viz.explore(draw, {"head": list(range(h))}, readout=readout, title=title, alt=alt)
 
 
 def retrieval_figure(weights, target, cell_labels=None,
@@ -281,15 +424,16 @@ def retrieval_figure(weights, target, cell_labels=None,
     n, S = w.shape
     if len(target) != n:
         raise ValueError(f"retrieval_figure expected {n} targets, got {len(target)}")
-    fig, ax = plt.subplots(figsize=(2.2 + 0.75 * S, 0.9 + 0.4 * n), layout="constrained")
+    fig, ax = plt.subplots(figsize=(2.8 + 0.85 * S, 1.2 + 0.48 * n), layout="constrained")
     image = ax.imshow(w, cmap=_CMAP, vmin=0, vmax=1, aspect="auto")
     for (i, j), value in np.ndenumerate(w):
         text = f"{value:.2f}" if cell_labels is None else str(np.asarray(cell_labels)[i, j])
-        ax.text(j, i, text, ha="center", va="center", fontsize=7, color="black" if value > 0.5 else "white")
+        ax.text(j, i, text, ha="center", va="center", fontsize=MIN_FONT_PT,
+                color="black" if value > 0.5 else "white")
     for i, j in enumerate(target):
         ax.add_patch(Rectangle((j - 0.46, i - 0.44), 0.92, 0.88, fill=False, ec="#d6604d", lw=2.2))
     ax.set_xticks(range(S), [str(j) for j in range(S)])
-    ax.set_yticks(range(n), [f"sequence {i}" for i in range(n)], fontsize=7)
+    ax.set_yticks(range(n), [f"sequence {i}" for i in range(n)], fontsize=MIN_FONT_PT)
     ax.set_xlabel("position in the sequence")
     ax.set_ylabel("example")
     ax.set_title(title)

@@ -1,8 +1,10 @@
 """Figures for the dropout chapter: a dropout mask on a grid of activations (the frame of the
-chapter's explorer), feature maps under element-wise and channel-wise dropout, and the learning
-curves of the overfitting experiment.
+chapter's explorer, :func:`dropout_mask_frame`, as data drawn in the page, and the same picture as
+a static figure, :func:`dropout_mask_figure`), feature maps under element-wise and channel-wise
+dropout, and the learning curves of the overfitting experiment.
 
-Every function returns a matplotlib Figure with a title and labelled axes.
+Every ``*_figure`` / ``compare_*`` / ``plot_*`` function returns a matplotlib Figure with a title
+and labelled axes.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import layers_lib as ll
+from layers_lib.viz._plot import MIN_FONT_PT
 
-__all__ = ["example_activations", "dropout_mask_frame", "dropout_readout", "compare_feature_maps",
-           "plot_overfitting"]
+__all__ = ["example_activations", "dropout_mask_frame", "dropout_mask_figure", "dropout_readout",
+           "compare_feature_maps", "plot_overfitting"]
 
 
 def example_activations(shape=(5, 8), seed: int = 0) -> np.ndarray:
@@ -31,41 +34,84 @@ def _apply(p: float, seed: int, shape) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return x, keep, y
 
 
-def _grid(ax, values, cmap, vmin, vmax, fmt, title):
-    ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
-    mid = (vmin + vmax) / 2
-    for (i, j), v in np.ndenumerate(values):
-        if fmt:
-            ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7,
-                    color="white" if v > mid else "black")
-    ax.set_xticks(range(values.shape[1]))
-    ax.set_yticks(range(values.shape[0]))
-    ax.tick_params(labelsize=7)
-    ax.set_xlabel("feature")
-    ax.set_ylabel("example")
-    ax.set_title(title, fontsize=10)
+def _cell(v: float) -> str:
+    return f"{float(v) + 0.0:.1f}"
 
 
-def dropout_mask_frame(p: float = 0.5, seed: int = 0, shape=(5, 8)) -> plt.Figure:
-    """Inverted dropout on a grid of activations: the input, the mask (which units survive) and
-    the output, where survivors are multiplied by ``1/(1-p)``.
+def dropout_mask_frame(p: float = 0.5, seed: int = 0, shape=(5, 8)) -> dict:
+    """Inverted dropout on a grid of activations, as data drawn in the page (see ``viz.frame``): the
+    input, the mask (which units survive: "keep", or "drop" in dark cells) and the output, where
+    dropped units are 0 and survivors are multiplied by ``1/(1-p)``. Input and output cells are
+    shaded on one scale (0 to the largest output), so a survivor is darker than its input; every
+    number is written in its cell (one decimal). The mask and the output come from
+    :class:`layers_lib.Dropout` with a generator seeded by ``seed``.
 
     Args:
         p: the probability of *dropping* a unit (PyTorch's convention).
         seed: seeds the mask (the activations are always the same).
         shape: ``(examples, features)`` of the grid.
+
+    Examples:
+        >>> f = dropout_mask_frame(p=0.5, seed=0, shape=(2, 3))
+        >>> [g["title"] for g in f["panels"]]
+        ['input x', 'mask: 3 of 6 kept', 'output = x · mask / (1 − 0.5)']
+        >>> f["panels"][1]["fill"], f["panels"][1]["labels"][0]
+        (['cdd', 'dcc'], ['keep', 'drop', 'drop'])
+    """
+    from layers_lib.viz import frame, grid
+
+    x, keep, y = _apply(p, seed, shape)
+    n, m = keep.shape
+    top = max(float(y.max()), float(x.max()), 1e-9)
+    index = {"rows_index": [str(i) for i in range(n)], "cols_index": [str(j) for j in range(m)]}
+    inputs = grid(["h" * m] * n, title="input x", labels=[[_cell(v) for v in row] for row in x],
+                  heat=x / top, **index)
+    mask = grid(["".join("c" if k else "d" for k in row) for row in keep],
+                title=f"mask: {keep.sum()} of {keep.size} kept",
+                labels=[["keep" if k else "drop" for k in row] for row in keep], **index)
+    out_labels = np.where(keep, np.vectorize(_cell)(y), "0").tolist()  # a dropped unit is exactly 0
+    output = grid(["".join("h" if k else "d" for k in row) for row in keep],
+                  title=f"output = x · mask / (1 − {p:g})", labels=out_labels, heat=y / top, **index)
+    return frame(inputs, mask, output, title=f"Dropout with p = {p:g} (probability of dropping), seed {seed}",
+                 notes=[f"rows: examples, columns: features; survivors × 1/(1 − p) = {_scale(p)}; "
+                        "input and output shaded on one scale"])
+
+
+def _grid(ax, values, cmap, vmin, vmax, fmt, title):
+    ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
+    mid = (vmin + vmax) / 2
+    for (i, j), v in np.ndenumerate(values):
+        if fmt:
+            ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=MIN_FONT_PT,
+                    color="white" if v > mid else "black")
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_yticks(range(values.shape[0]))
+    ax.tick_params(labelsize=MIN_FONT_PT)
+    ax.set_xlabel("feature")
+    ax.set_ylabel("example")
+    ax.set_title(title, fontsize=11)
+
+
+def dropout_mask_figure(p: float = 0.5, seed: int = 0, shape=(5, 8)) -> plt.Figure:
+    """:func:`dropout_mask_frame` as a static matplotlib figure: the input, the mask and the
+    output, each panel shaded in greys on its own range.
+
+    Examples:
+        >>> fig = dropout_mask_figure(p=0.25, seed=1)
+        >>> [ax.get_title()[:5] for ax in fig.axes]
+        ['input', 'mask:', 'outpu']
     """
     x, keep, y = _apply(p, seed, shape)
-    fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.0), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 3.6), layout="constrained")
     _grid(axes[0], x, "Greys", 0.0, max(x.max(), 1e-9), ".1f", "input activations x")
     _grid(axes[1], keep.astype(float), "Greys", 0.0, 1.0, "",
           f"mask: {keep.sum()} of {keep.size} kept (white = dropped)")
     for (i, j), k in np.ndenumerate(keep):
-        axes[1].text(j, i, "keep" if k else "drop", ha="center", va="center", fontsize=6,
+        axes[1].text(j, i, "keep" if k else "drop", ha="center", va="center", fontsize=MIN_FONT_PT,
                      color="white" if k else "black")
     _grid(axes[2], y, "Greys", 0.0, max(y.max(), 1e-9), ".1f",
           f"output = x · mask / (1 − p),  scale {_scale(p)}")
-    fig.suptitle(f"Dropout with p = {p} (probability of dropping), seed {seed}", fontsize=11)
+    fig.suptitle(f"Dropout with p = {p} (probability of dropping), seed {seed}", fontsize=12)
     return fig
 
 
@@ -108,9 +154,9 @@ def compare_feature_maps(rows: dict, title: str = "Feature maps under dropout",
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
-                ax.set_title(f"channel {c}", fontsize=9)
+                ax.set_title(f"channel {c}", fontsize=MIN_FONT_PT)
             if c == 0:
-                ax.set_ylabel(label, fontsize=9)
+                ax.set_ylabel(label, fontsize=MIN_FONT_PT)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
@@ -141,7 +187,7 @@ def plot_overfitting(runs: dict, epochs, title: str = "Training with and without
     axes[0].set(xlabel="epoch", ylabel="cross-entropy loss (log scale)", yscale="log", title="Loss")
     axes[1].set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
     for ax in axes:
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=MIN_FONT_PT, frameon=False)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig

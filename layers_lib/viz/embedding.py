@@ -2,28 +2,35 @@
 
 * :func:`toy_language` — a tiny synthetic "language" whose words fall into four hidden classes
   (determiners, adjectives, nouns, verbs), for learning embeddings in seconds;
-* :func:`lookup_figure` — a lookup drawn as a product: one-hot rows × the table = the rows;
+* :func:`lookup_frame`, :func:`lookup_explorer` — a lookup drawn as a product, one position at a
+  time: the id, its one-hot row, the table row it picks and the output filling in (data drawn in
+  the page);
 * :func:`gradient_rows` — ``weight.grad`` after one backward pass, next to how often each row was
   looked up: only those rows are non-zero, and a row looked up twice gets two contributions;
 * :func:`project_2d`, :func:`class_separation` — a fixed 2-D view of a table (its own
   coordinates, or principal components) and a number for how well the classes cluster;
 * :func:`embedding_map` — the words of a table as labelled points, one marker per class;
-* :func:`snapshot_frame`, :func:`snapshot_readout` — one frame and the read-out of the chapter's
-  explorer over training steps and embedding sizes.
+* :func:`snapshot_frame`, :func:`snapshot_readout` — one frame (data drawn in the page) and the
+  read-out of the chapter's explorer over training steps and embedding sizes.
 
-Every figure function returns a matplotlib Figure with a title and labelled axes.
+``gradient_rows`` and ``embedding_map`` return a matplotlib Figure with a title and labelled axes;
+the ``*_frame`` functions return frames (``viz.frame``) and ``lookup_explorer`` an explorer.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-__all__ = ["toy_language", "lookup_figure", "gradient_rows", "project_2d", "class_separation",
-           "embedding_map", "snapshot_frame", "snapshot_readout"]
+import layers_lib as ll
+from layers_lib.viz._plot import MIN_FONT_PT
+
+__all__ = ["toy_language", "lookup_frame", "lookup_explorer", "gradient_rows", "project_2d",
+           "class_separation", "embedding_map", "snapshot_frame", "snapshot_readout"]
 
 _CLASSES = {
     "determiner": ["the", "a"],
@@ -79,69 +86,105 @@ def _ink(image, v) -> str:
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
-def _cells(ax, m, fmt, cmap, vmin, vmax, row_labels, col_labels, title):
-    image = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, aspect="equal")
-    for (i, j), v in np.ndenumerate(m):
-        ax.text(j, i, format(v, fmt).replace("-", "−"), ha="center", va="center", fontsize=7,
-                color=_ink(image, v))
-    ax.set_xticks(range(m.shape[1]), col_labels, fontsize=7)
-    ax.set_yticks(range(m.shape[0]), row_labels, fontsize=7)
-    ax.tick_params(length=0)
-    ax.set_title(title, fontsize=9)
+def _num(v: float) -> str:
+    return f"{float(v) + 0.0:.1f}".replace("-", "−")
 
 
-def lookup_figure(ids, weight, labels: Sequence[str] | None = None,
-                  title: str = "An embedding lookup is a one-hot row times the table") -> plt.Figure:
-    """Draw ``one_hot(ids) @ weight``: the one-hot matrix, the table with the rows it picks
-    outlined, and the result, which is just those rows.
-
-    Args:
-        ids: 1-D integer ids, length ``T``.
-        weight: the table ``(V, D)``; every id must be in ``[0, V)``.
-        labels: a name for each of the ``V`` rows (default ``"id 0"``, ...).
-        title: the figure title.
-
-    Examples:
-        >>> fig = lookup_figure([2, 0, 2], np.arange(8.0).reshape(4, 2))
-        >>> [ax.get_title().split(" ")[0] for ax in fig.axes]
-        ['one-hot', 'weight', 'output']
-    """
+def _check_lookup(ids, weight, layer: str):
     ids = np.asarray(ids).reshape(-1)
     weight = np.atleast_2d(np.asarray(weight, dtype=np.float64))
-    V, D = weight.shape
+    V = weight.shape[0]
     if not np.issubdtype(ids.dtype, np.integer) or ids.size == 0 or ids.min() < 0 or ids.max() >= V:
-        raise ValueError(f"lookup_figure expected integer ids in [0, {V - 1}], got {ids}")
-    labels = [f"id {i}" for i in range(V)] if labels is None else list(labels)
-    one_hot = np.eye(V)[ids]  # (T, V)
-    out = one_hot @ weight  # (T, D)
-    lim = float(np.abs(weight).max()) or 1.0
+        raise ValueError(f"{layer} expected integer ids in [0, {V - 1}], got {ids}")
+    return ids, weight
+
+
+def lookup_frame(ids, weight, position: int, labels: Sequence[str] | None = None) -> dict:
+    """One step of an embedding lookup, as data drawn in the page (see ``viz.frame``): the ids with
+    the one at ``position`` highlighted; the one-hot matrix ``one_hot(ids)`` with that row
+    highlighted and its 1 marked; the table with the row it picks highlighted; and the output
+    ``one_hot(ids) @ weight``, filled in up to ``position`` (later rows not computed yet). The
+    output rows come from :func:`layers_lib.embedding_forward`.
+
+    Args:
+        ids: 1-D integer ids, length ``T``; every id must be in ``[0, V)``.
+        weight: the table ``(V, D)``.
+        position: which id is being looked up, in ``[0, T)``.
+        labels: a name for each of the ``V`` rows (default ``"id 0"``, ...).
+
+    Examples:
+        >>> f = lookup_frame([2, 0, 2], np.arange(8.0).reshape(4, 2), position=1)
+        >>> [g["title"] for g in f["panels"]]
+        ['ids (3)', 'one-hot (3 × 4)', 'weight (4 × 2)', 'output (3 × 2)']
+        >>> f["panels"][2]["fill"], f["panels"][3]["labels"]
+        (['tt', 'cc', 'cc', 'cc'], [['4.0', '5.0'], ['0.0', '1.0'], ['', '']])
+    """
+    from layers_lib.viz import frame, grid
+
+    ids, weight = _check_lookup(ids, weight, "lookup_frame")
+    V, D = weight.shape
     T = len(ids)
-    fig, axes = plt.subplots(1, 3, figsize=(2.2 + 0.5 * (V + 2 * D), 1.4 + 0.42 * max(V, T)),
-                             gridspec_kw={"width_ratios": [V, D, D]})
-    positions = [f"position {t}" for t in range(T)]
+    if not 0 <= position < T:
+        raise ValueError(f"lookup_frame expected a position in [0, {T - 1}], got {position}")
+    names = [f"id {i}" for i in range(V)] if labels is None else [str(v) for v in labels]
+    out, _ = ll.embedding_forward(ids, weight)  # (T, D)
+    one_hot = np.eye(V, dtype=int)[ids]  # (T, V)
+    i = int(ids[position])
+    positions = [str(t) for t in range(T)]
     dims = [f"d{j}" for j in range(D)]
-    _cells(axes[0], one_hot, ".0f", "Greys", 0, 1.4, positions, labels,
-           f"one-hot ({T} × {V})")
-    axes[0].tick_params(axis="x", rotation=90)
-    _cells(axes[1], weight, ".1f", "viridis", -lim, lim, labels, dims, f"weight ({V} × {D})")
-    for k, text in enumerate(axes[1].texts):
-        if k // D not in ids:
-            text.set_color("0.3")
-    for i in range(V):
-        if i in ids:  # outline the rows that are looked up, fade the others
-            axes[1].add_patch(Rectangle((-0.42, i - 0.42), D - 0.16, 0.84, fill=False, lw=2.2, ec="black"))
-        else:
-            axes[1].add_patch(Rectangle((-0.5, i - 0.5), D, 1, color="white", alpha=0.6, lw=0))
-    _cells(axes[2], out, ".1f", "viridis", -lim, lim, positions, dims, f"output ({T} × {D})")
-    axes[0].set_xlabel("vocabulary id")
-    axes[1].set_xlabel("embedding dimension")
-    axes[2].set_xlabel("embedding dimension")
-    fig.text(0.5, 0.02, "the output rows are the outlined rows of the table, in the order of the ids "
-             "(faded rows are not used)",
-             ha="center", fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return fig
+    id_row = grid(["".join("t" if t == position else "c" for t in range(T))], title=f"ids ({T})",
+                  labels=[[str(v) for v in ids]], cols_index=positions)
+    hot_roles = np.where(np.arange(T)[:, None] == position, "t", "c").repeat(V, axis=1)
+    hot_roles[position, i] = "s"
+    hot = grid(["".join(r) for r in hot_roles], title=f"one-hot ({T} × {V})",
+               labels=one_hot.astype(str).tolist(), rows_index=positions,
+               cols_index=[str(v) for v in range(V)])
+    table = grid(["t" * D if r == i else "c" * D for r in range(V)], title=f"weight ({V} × {D})",
+                 labels=[[_num(v) for v in row] for row in weight], rows_index=names, cols_index=dims)
+    done = [[_num(v) for v in row] if t <= position else [""] * D for t, row in enumerate(out)]
+    output = grid(["t" * D if t == position else ("c" if t < position else "e") * D for t in range(T)],
+                  title=f"output ({T} × {D})", labels=done, rows_index=positions, cols_index=dims)
+    return frame(id_row, hot, table, output,
+                 title=f"Embedding lookup: position {position} holds id {i}",
+                 notes=[f"one-hot row {position} has its 1 in column {i}, so one_hot[{position}] @ weight "
+                        f"= weight[{i}] = [{', '.join(_num(v) for v in weight[i])}] = output[{position}]"])
+
+
+def lookup_explorer(ids, weight, labels: Sequence[str] | None = None,
+                    title: str = "An embedding lookup is a one-hot row times the table", initial=None):
+    """An explorer over the positions of ``ids``: :func:`lookup_frame` at each position, and a
+    read-out of which table rows the ids use (and which they never touch).
+
+    Examples:
+        >>> ex = lookup_explorer([2, 0, 2], np.arange(8.0).reshape(4, 2))
+        >>> ex
+        Explorer('An embedding lookup is a one-hot row times the table': position, 3 frames)
+        >>> print(ex.readouts[2])
+        position 2: id 2; rows used so far: 0, 2 (row 2 twice); rows never used by these ids: 1, 3
+    """
+    from layers_lib import viz
+
+    ids, weight = _check_lookup(ids, weight, "lookup_explorer")
+    V = weight.shape[0]
+
+    def readout(position):
+        seen = ids[:position + 1]
+        counts = np.bincount(seen, minlength=V)
+        used = ", ".join(str(r) for r in np.flatnonzero(counts))
+        twice = "".join(f" (row {r} {'twice' if c == 2 else f'{c} times'})"
+                        for r, c in enumerate(counts) if c > 1)
+        never = [str(r) for r in range(V) if r not in ids]
+        return (f"position {position}: id {ids[position]}; rows used so far: {used}{twice}; "
+                f"rows never used by these ids: {', '.join(never) or 'none'}")
+
+    def alt(position):
+        return (f"{title}: the ids {ids.tolist()}, their one-hot matrix, the {V}-row table and the "
+                f"output; position {position} (id {ids[position]}) is highlighted, and output row "
+                f"{position} is a copy of table row {ids[position]}.")
+
+    return viz.explore(functools.partial(lookup_frame, ids, weight, labels=labels),
+                       {"position": list(range(len(ids)))}, readout=readout, title=title, alt=alt,
+                       initial=initial)
 
 
 def gradient_rows(grad, counts, padding_idx: int | None = None, labels: Sequence[str] | None = None,
@@ -171,14 +214,14 @@ def gradient_rows(grad, counts, padding_idx: int | None = None, labels: Sequence
     labels = [f"id {i}" for i in range(V)] if labels is None else list(labels)
     if padding_idx is not None:
         labels[padding_idx] = f"{labels[padding_idx]} (padding)"
-    fig, axes = plt.subplots(1, 2, figsize=(2.6 + 0.45 * D + 2.0, 1.2 + 0.3 * V), sharey=True,
-                             gridspec_kw={"width_ratios": [2.0, max(D, 2) * 0.45]})
+    fig, axes = plt.subplots(1, 2, figsize=(3.4 + 0.6 * D + 2.4, 1.5 + 0.4 * V), sharey=True,
+                             gridspec_kw={"width_ratios": [2.4, max(D, 2) * 0.6]})
     axes[0].barh(range(V), counts, color="#1f3b73")
     axes[0].set_xlabel("times looked up")
     axes[0].set_ylabel("row (id)")
-    axes[0].set_yticks(range(V), labels, fontsize=7)
+    axes[0].set_yticks(range(V), labels, fontsize=MIN_FONT_PT)
     axes[0].invert_xaxis()
-    axes[0].set_title("lookups", fontsize=9)
+    axes[0].set_title("lookups", fontsize=MIN_FONT_PT)
     lim = float(np.abs(grad).max()) or 1.0
     axes[1].imshow(grad, cmap="viridis", vmin=-lim, vmax=lim, aspect="auto")
     for i in range(V):
@@ -188,13 +231,13 @@ def gradient_rows(grad, counts, padding_idx: int | None = None, labels: Sequence
     image = axes[1].images[0]
     for (i, j), v in np.ndenumerate(grad):
         if grad[i].any():
-            axes[1].text(j, i, f"{v:.1f}".replace("-", "−"), ha="center", va="center", fontsize=7,
+            axes[1].text(j, i, f"{v:.1f}".replace("-", "−"), ha="center", va="center", fontsize=MIN_FONT_PT,
                          color=_ink(image, v))
-    axes[1].set_xticks(range(D), [f"d{j}" for j in range(D)], fontsize=7)
+    axes[1].set_xticks(range(D), [f"d{j}" for j in range(D)], fontsize=MIN_FONT_PT)
     axes[1].set_xlabel("embedding dimension")
-    axes[1].set_title("weight.grad (hatched: exactly 0)", fontsize=9)
+    axes[1].set_title("weight.grad (hatched: exactly 0)", fontsize=MIN_FONT_PT)
     axes[1].tick_params(axis="y", labelleft=True, length=0)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -269,7 +312,7 @@ def embedding_map(points, vocab: Sequence[str], classes, class_names: Sequence[s
         raise ValueError(f"embedding_map expected points (V, 2), V words and V classes, got points "
                          f"{p.shape}, {len(vocab)} words, {len(classes)} classes")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.2, 3.8), layout="constrained")
+        fig, ax = plt.subplots(figsize=(6.6, 4.8), layout="constrained")
     else:
         fig = ax.figure
     for k, name in enumerate(class_names):
@@ -289,7 +332,7 @@ def embedding_map(points, vocab: Sequence[str], classes, class_names: Sequence[s
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=MIN_FONT_PT, frameon=False)
     return fig
 
 
@@ -299,17 +342,13 @@ def _padded(values, right: float = 1.0) -> tuple[float, float]:
     return lo - pad, hi + right * pad
 
 
-def _label_points(ax, points, words, fontsize: float = 7) -> None:
-    """Write each word beside its point, nudging labels apart vertically so that the words of a
-    tight cluster stay readable (a thin line joins a label that had to move to its point)."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    sx, sy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
-    anchor = np.column_stack([(points[:, 0] - x0) / sx + 0.02, (points[:, 1] - y0) / sy + 0.012])
-    pos = anchor.copy()
-    width = np.array([0.013 * len(w) + 0.01 for w in words])
-    height = 0.045
-    for _ in range(60):  # a few rounds of pairwise repulsion, in axes-fraction units
+def _spread(anchor: np.ndarray, width: np.ndarray, height: float) -> np.ndarray:
+    """Label positions (lower-left corners, in axes fractions) near ``anchor``, nudged apart
+    vertically until no two labels of widths ``width`` and height ``height`` overlap (a few rounds
+    of pairwise repulsion), staying inside the axes."""
+    pos = np.array(anchor, dtype=np.float64)
+    for _ in range(60):
+        np.clip(pos[:, 1], height / 2, 1 - height / 2, out=pos[:, 1])
         moved = False
         for i in range(len(pos)):
             for j in range(i + 1, len(pos)):
@@ -323,6 +362,19 @@ def _label_points(ax, points, words, fontsize: float = 7) -> None:
                     moved = True
         if not moved:
             break
+    return pos
+
+
+def _label_points(ax, points, words, fontsize: float = MIN_FONT_PT) -> None:
+    """Write each word beside its point, nudging labels apart vertically so that the words of a
+    tight cluster stay readable (a thin line joins a label that had to move to its point)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    sx, sy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+    anchor = np.column_stack([(points[:, 0] - x0) / sx + 0.02, (points[:, 1] - y0) / sy + 0.012])
+    scale = fontsize / 7 * 5.2 / ax.figure.get_size_inches()[0]  # sizes measured at 7 pt on a 5.2-inch figure
+    width = np.array([(0.013 * len(w) + 0.01) * scale for w in words])
+    pos = _spread(anchor, width, 0.045 * fontsize / 7 * 3.8 / ax.figure.get_size_inches()[1])
     for (ax_, ay_), (lx, ly), word in zip(anchor, pos, words, strict=True):
         far = abs(ly - ay_) > 0.03
         ax.annotate(word, (x0 + (ax_ - 0.02) * sx, y0 + (ay_ - 0.012) * sy),
@@ -345,9 +397,16 @@ def _limits(points_list) -> tuple[float, float, float, float]:
     return lo[0] - pad[0], hi[0] + pad[0] * 2.5, lo[1] - pad[1], hi[1] + pad[1]
 
 
+_CHART_W, _CHART_H = 520, 360  # the snapshot chart's size in CSS pixels
+_POINT_RADIUS = 5  # CSS pixels
+_PLOT_W, _PLOT_H = _CHART_W - 60, _CHART_H - 50  # its plotting area, about (axes and labels take the rest)
+
+
 def snapshot_frame(runs: Mapping, step: int, dim: int, vocab: Sequence[str], classes,
-                   class_names: Sequence[str]) -> plt.Figure:
-    """One frame of the training explorer: the table of run ``runs[dim]`` at training ``step``.
+                   class_names: Sequence[str]) -> dict:
+    """One frame of the training explorer, as data drawn in the page (see ``viz.frame``): the words
+    of the table of run ``runs[dim]`` at training ``step`` as labelled points, one colour per class
+    (a legend names them).
 
     Args:
         runs: ``{embedding_dim: {"step": [...], "weight": [table at that step, ...],
@@ -356,12 +415,23 @@ def snapshot_frame(runs: Mapping, step: int, dim: int, vocab: Sequence[str], cla
         vocab, classes, class_names: as for :func:`embedding_map`.
 
     Tables with more than two columns are projected on the principal components of the run's
-    final table, and every step of a run shares the same axes, so a point moves only when its
-    vector moves.
+    final table (:func:`project_2d`), and every step of a run shares the same axes, so a point
+    moves only when its vector moves. Labels of a tight cluster are nudged apart, with a thin line
+    back to their point.
+
+    Examples:
+        >>> runs = {2: {"step": [0, 5], "weight": [np.eye(2), 2 * np.eye(2)], "loss": [1.0, 0.5]}}
+        >>> f = snapshot_frame(runs, 5, 2, ["a", "b"], [0, 1], ["x", "y"])
+        >>> chart = f["panels"][0]
+        >>> chart["title"], [item[2] for item in chart["legend"]]
+        ('2-D embeddings after 5 Adam steps (loss 0.500)', ['x', 'y'])
     """
+    from layers_lib.viz import Chart, frame
+
     run, steps = _run(runs, dim)
     if step not in steps:
         raise ValueError(f"step {step} was not recorded; recorded steps: {steps}")
+    classes = np.asarray(classes)
     final = run["weight"][-1]
     views = [project_2d(w, final) for w in run["weight"]]
     k = steps.index(step)
@@ -369,11 +439,25 @@ def snapshot_frame(runs: Mapping, step: int, dim: int, vocab: Sequence[str], cla
         xlabel, ylabel = "embedding dimension 1", "embedding dimension 2"
     else:
         xlabel, ylabel = "principal component 1", "principal component 2"
-    fig, ax = plt.subplots(figsize=(5.6, 3.8), layout="constrained")
-    embedding_map(views[k], vocab, classes, class_names, ax=ax, xlabel=xlabel, ylabel=ylabel,
-                  lims=_limits(views),
-                  title=f"{dim}-D embeddings after {step} Adam steps (loss {run['loss'][k]:.3f})")
-    return fig
+    x0, x1, y0, y1 = _limits(views)
+    chart = Chart(f"{dim}-D embeddings after {step} Adam steps (loss {run['loss'][k]:.3f})", xlabel, ylabel,
+                  width=_CHART_W, height=_CHART_H, xlim=(x0, x1), ylim=(y0, y1))
+    chart.rule(x=0)
+    chart.rule(y=0)
+    p = views[k]
+    for c, name in enumerate(class_names):
+        sel = classes == c
+        chart.points(p[sel, 0], p[sel, 1], color=c % 6, size=_POINT_RADIUS, label=name)
+    sx, sy = x1 - x0, y1 - y0
+    anchor = np.column_stack([(p[:, 0] - x0) / sx + 8 / _PLOT_W, (p[:, 1] - y0) / sy])
+    width = np.array([(7 * len(w) + 6) / _PLOT_W for w in vocab])  # 12-px text is about 7 px a letter
+    pos = _spread(anchor, width, 15 / _PLOT_H)
+    for ay_, (lx, ly), (px, py), word in zip(anchor[:, 1], pos, p, vocab, strict=True):
+        lx, ly = x0 + lx * sx, y0 + ly * sy
+        if abs(ly - (y0 + ay_ * sy)) > 6 / _PLOT_H * sy:  # the label had to move: a line back to its point
+            chart.line([px, lx - 2 / _PLOT_W * sx], [py, ly], color=4, width=0.8)
+        chart.text(lx, ly, word, anchor="start", dy=4)
+    return frame(chart)
 
 
 def snapshot_readout(runs: Mapping, step: int, dim: int, classes, floor: float | None = None) -> str:
