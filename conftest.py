@@ -64,21 +64,27 @@ def _kernel_cpu_seconds(item) -> float | None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
+    """Around each notebook cell: the kernel's CPU time it took, passed on with the test report (a
+    user property), so that the budget is judged where the reports meet — also when pytest-xdist
+    runs the notebooks in worker processes."""
     path = item.nodeid.split("::")[0]
     before = _kernel_cpu_seconds(item) if path.endswith(".ipynb") else None
     yield
     if path.endswith(".ipynb"):
         after = _kernel_cpu_seconds(item)
-        if before is None or after is None:
-            _cpu_unavailable.add(path)
-        else:
-            _notebook_cpu[path] += after - before
+        cpu = None if before is None or after is None else after - before
+        item.user_properties.append(("kernel_cpu_seconds", cpu))
 
 
 def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb") and report.when == "call":
         _notebook_seconds[path] += report.duration
+        cpu = dict(report.user_properties).get("kernel_cpu_seconds")
+        if cpu is None:
+            _cpu_unavailable.add(path)
+        else:
+            _notebook_cpu[path] += cpu
 
 
 def _budget_report() -> tuple[list[str], bool]:
@@ -100,6 +106,8 @@ def _budget_report() -> tuple[list[str], bool]:
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker sees only its own notebooks: the controller judges the whole run
     if _notebook_seconds and _budget_report()[1] and exitstatus == 0:
         session.exitstatus = 1
 

@@ -197,6 +197,29 @@ def test_explorers_and_players_are_vector_readable_and_fit(site_url, browser, wi
             page.close()
 
 
+def test_static_figures_keep_their_size_on_a_phone(site_url, browser):
+    """At 390 px a static figure is not shrunk (its text, ≥ 10 pt at 80 dpi, stays ≥ 11 CSS px):
+    it scrolls sideways inside its output, and the page itself does not get wider than the screen."""
+    shrunk, checked = [], 0
+    for path in chapter_pages():
+        page, problems = open_page(browser, f"{site_url}/{path}")
+        try:
+            page.set_viewport_size({"width": 390, "height": 900})
+            page.wait_for_timeout(200)
+            sizes = page.evaluate("""() => [...document.querySelectorAll('div.cell_output img')]
+                .map(i => [i.getBoundingClientRect().width,
+                           Number(i.getAttribute('width')) || i.naturalWidth / 2])""")
+            checked += len(sizes)
+            shrunk += [f"{path}: figure {k} shown {w:.0f} px of {n:.0f}" for k, (w, n) in enumerate(sizes)
+                       if w < n - 1]
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path}: the page is {overflow} px wider than a 390 px screen"
+            assert problems == CLEAN, problems
+        finally:
+            page.close()
+    assert checked > 20 and shrunk == [], "\n".join(shrunk[:10])
+
+
 def test_every_player_steps_forward(site_url, browser):
     pages = [p for p in toc_pages()
              if (HTML / p).exists() and "ll-player" in (HTML / p).read_text(errors="ignore")]

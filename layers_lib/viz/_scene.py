@@ -259,7 +259,7 @@ class Chart:
                 "r": _num(size) if np.ndim(size) == 0 else _nums(size)}
         if hollow:
             mark["hollow"] = 1
-        self._add(mark, x, y, label, "pt")
+        self._add(mark, x, y, label, "hollow" if hollow else "pt")
 
     def bars(self, x, heights, color: int = 0, width: float = 0.8, label: str | None = None,
              base: float = 0.0) -> None:

@@ -34,10 +34,10 @@ _LIGHT = ("--ll-bg:#ffffff;--ll-ink:#1b1b1b;--ll-muted:#4a4a4a;--ll-rule:#8c8c8c
           "--ll-c0:#1f3b73;--ll-c1:#c65302;--ll-c2:#17785c;--ll-c3:#6a5fb0;--ll-c4:#555555;--ll-c5:#c2185b")
 _DARK = ("--ll-bg:#1d2127;--ll-ink:#ececec;--ll-muted:#c4c4c4;--ll-rule:#9a9a9a;--ll-gridline:#3a4048;"
          "--ll-cell:#272c33;--ll-pad:#474d55;--ll-padink:#f0f0f0;--ll-tap:#a8552b;--ll-strong:#e07a5f;"
-         "--ll-second:#2f5f86;--ll-empty:#2f343b;--ll-never:#6c7178;--ll-kernel:#7a4a33;--ll-drop:#0d0f12;"
-         "--ll-dropink:#ececec;--ll-heat:#9dbdff;--ll-cold:#ff8a80;--ll-hotink:#111111;--ll-a:#ff8a80;"
+         "--ll-second:#2f5f86;--ll-empty:#2f343b;--ll-never:#6c7178;--ll-kernel:#7a4a33;--ll-drop:#9aa0a8;"
+         "--ll-dropink:#111111;--ll-heat:#9dbdff;--ll-cold:#ff8a80;--ll-hotink:#111111;--ll-a:#ff8a80;"
          "--ll-b:#8fc1ff;--ll-right:#7fd99a;--ll-wrong:#ff9a9a;"
-         "--ll-c0:#9dbdff;--ll-c1:#ffab5e;--ll-c2:#5fd3a8;--ll-c3:#b9aeff;--ll-c4:#c8c8c8;--ll-c5:#ff85b9")
+         "--ll-c0:#9dbdff;--ll-c1:#ffab5e;--ll-c2:#5fd3a8;--ll-c3:#d49bff;--ll-c4:#c8c8c8;--ll-c5:#ff85b9")
 
 _ROOTS = ".ll-explorer,.ll-player"
 _CSS = (
@@ -256,6 +256,7 @@ _BIND_JS = r"""function (root, d, live) {
             var xa = X(m.x0 + j * m.dx), xb = X(m.x0 + (j + 1) * m.dx), ya = Y(m.y0 + r * m.dy), yb = Y(m.y0 + (r + 1) * m.dy);
             var colour = m.div ? (v < 0 ? "var(--ll-cold)" : "var(--ll-heat)") : "var(--ll-heat)";
             svg("rect", {x: Math.min(xa, xb), y: Math.min(ya, yb), width: Math.abs(xb - xa), height: Math.abs(yb - ya),
+                         "shape-rendering": "crispEdges",
                          style: "stroke:none;fill:color-mix(in srgb, " + colour + " " + Math.round(100 * Math.abs(v)) + "%, var(--ll-bg))"}, g);
             if (m.labels) text(s, (xa + xb) / 2, (ya + yb) / 2, m.labels[r][j], Math.abs(v) > 0.55 ? "ll-hot" : "");
           });
@@ -271,6 +272,7 @@ _BIND_JS = r"""function (root, d, live) {
     items.forEach(function (it) {
       var span = document.createElement("span"), sw = svg("svg", {width: 22, height: 12, "class": "ll-svg", "aria-hidden": "true"}, span);
       if (it[0] === "pt") svg("circle", {cx: 11, cy: 6, r: 4, "class": "ll-g" + it[1]}, sw);
+      else if (it[0] === "hollow") svg("circle", {cx: 11, cy: 5.5, r: 3.8, "class": "ll-hollow ll-s" + it[1]}, sw);
       else if (it[0] === "bar") svg("rect", {x: 3, y: 1, width: 16, height: 10, "class": "ll-bar ll-g" + it[1]}, sw);
       else svg("path", {d: "M1 6L21 6", "class": "ll-line ll-s" + it[1] + (it[0] === "dash" ? " ll-dash" : ""), "stroke-width": 2}, sw);
       span.appendChild(document.createTextNode(it[2]));
