@@ -211,21 +211,62 @@ def test_draw_residual_block(projection):
     assert "Linear" in texts and "ReLU" in texts and "+" in texts
     assert (projection in texts) if projection else ("identity: x" in texts)
     assert _png(fig).startswith(b"\x89PNG")
+    assert min(t.get_fontsize() for t in fig.axes[0].texts + [fig.axes[0].title]) >= viz.MIN_FONT_PT
     with pytest.raises(ValueError, match="at least one layer"):
         viz.residual.draw_residual_block(branch=())
 
 
-def test_gradient_norm_figures():
+def _lines(panel):
+    return [m for m in panel["marks"] if m["m"] == "line"]
+
+
+def test_gradient_norm_chart_plots_each_networks_norms_on_a_log_axis():
+    norms = {"plain": [1e-12, 1e-6, 1.0], "residual + BatchNorm": [0.3, 0.5, 2.0]}
+    panel = viz.residual.gradient_norms_chart(norms, ylim=(1e-13, 1e1)).to_dict()
+    plain, res = _lines(panel)
+    assert plain["x"] == res["x"] == [1, 2, 3]  # layers counted from 1
+    np.testing.assert_allclose(plain["y"], [-12, -6, 0])  # log10 of the norms
+    np.testing.assert_allclose(res["y"], np.log10(norms["residual + BatchNorm"]), rtol=1e-3)
+    assert [name for *_, name in panel["legend"]] == list(norms)
+    assert plain.get("dash") == 1 and "dash" not in res  # told apart in greyscale too
+    assert plain["c"] != res["c"]
+    assert panel["y"] == [-13, 1]  # the fixed limits, in log10 units
+    assert [label for _, label in panel["yt"]] == ["10⁻¹²", "10⁻⁹", "10⁻⁶", "10⁻³", "1"]
+    np.testing.assert_allclose([v for v, _ in panel["yt"]], [-12, -9, -6, -3, 0])
+    assert [v for v, _ in panel["xt"]] == [1, 2, 3]
+    many = viz.residual.gradient_norms_chart({"plain": np.ones(52)}).to_dict()
+    assert all(float(v).is_integer() for v, _ in many["xt"]) and len(many["xt"]) <= 8
+    with pytest.raises(TypeError, match="gradient_norms_chart"):
+        viz.residual.gradient_norms_chart({})
+
+
+def test_the_depth_explorer_frame_is_data_with_the_measured_norms():
+    """A stack's weight-gradient norms, measured here with the layers' own backward, are the
+    plotted values (a frame is JSON: numbers, not pixels)."""
+    rng = np.random.default_rng(0)
+    block = ll.Residual(ll.Sequential(ll.Linear(5, 5, rng=rng), ll.ReLU()))
+    net = ll.Sequential(ll.Linear(6, 5, rng=rng), ll.ReLU(), block, ll.Linear(5, 3, rng=rng))
+    x, y = rng.normal(size=(8, 6)), rng.integers(0, 3, size=8)
+    loss = ll.CrossEntropyLoss()
+    loss(net(x), y)
+    net.backward(loss.backward())
+    grads = [np.linalg.norm(m.weight.grad) for m in (net[0], net[2].body[0], net[3])]
+    ex = viz.explore(lambda k: viz.residual.gradient_norms_chart({"residual": grads[:k]}), {"k": [2, 3]},
+                     mode="static", title="depth")
+    frame = ex.frames[1]["panels"][0]
+    np.testing.assert_allclose(10 ** np.array(_lines(frame)[0]["y"]), grads, rtol=2e-3)
+    assert ex.frames[0] != ex.frames[1] and ex.payload < 250_000
+
+
+def test_plain_vs_residual_figure():
     norms = {"plain": [1e-12, 1e-6, 1.0], "residual": [0.3, 0.5, 1.0]}
-    fig = viz.residual.plot_gradient_norms(norms)
-    ax = fig.axes[0]
-    assert ax.get_yscale() == "log" and [line.get_label() for line in ax.lines] == ["plain", "residual"]
-    np.testing.assert_array_equal(ax.lines[0].get_ydata(), norms["plain"])
-    assert ax.lines[0].get_linestyle() != ax.lines[1].get_linestyle()  # readable in greyscale
     losses = {"plain": np.full(30, 2.3), "residual": np.r_[np.inf, np.linspace(2.0, 0.1, 29)]}
     fig = viz.residual.plot_plain_vs_residual(norms, losses, smooth=5)
-    right = fig.axes[1]
+    left, right = fig.axes[:2]
+    assert left.get_yscale() == "log" and [line.get_label() for line in left.lines] == ["plain", "residual"]
+    np.testing.assert_array_equal(left.lines[0].get_ydata(), norms["plain"])
+    assert left.lines[0].get_linestyle() != left.lines[1].get_linestyle()  # readable in greyscale
     assert len(right.lines) == 2 and np.all(np.isfinite(right.lines[1].get_ydata()))
     np.testing.assert_allclose(right.lines[0].get_ydata(), 2.3)
     with pytest.raises(TypeError):
-        viz.residual.plot_gradient_norms({})
+        viz.residual.plot_plain_vs_residual({}, losses)

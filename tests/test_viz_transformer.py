@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pytest
-from matplotlib.patches import Circle, FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch
 
 import layers_lib as ll
 from layers_lib import viz
@@ -19,7 +19,7 @@ def test_block_diagram_draws_both_orders():
     post, pre = fig.axes
     for ax in (post, pre):
         boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
-        adds = [p for p in ax.patches if isinstance(p, Circle)]
+        adds = [line for line in ax.lines if line.get_marker() == "o"]  # the "+" nodes
         assert len(boxes) == 4 and len(adds) == 2  # attention, FFN, two LayerNorms; two residual sums
     def order(ax):  # the box labels from bottom to top
         texts = [t for t in ax.texts if t.get_text() in ("multi-head self-attention", "LayerNorm (norm1)")]
@@ -29,17 +29,53 @@ def test_block_diagram_draws_both_orders():
     assert "pre-norm" in pre.get_title() and "post-norm" in post.get_title()
 
 
-def test_positional_frame_shows_the_librarys_table():
-    fig = vt.positional_frame(16, base=100.0, positions=20, reference=5)
-    table_ax, line_ax = fig.axes[0], fig.axes[1]
-    pe = ll.sinusoidal_positional_encoding(20, 16, 100.0)
-    np.testing.assert_allclose(table_ax.images[0].get_array(), pe)
-    np.testing.assert_allclose(line_ax.lines[0].get_ydata(), pe @ pe[5])
-    assert "largest, 8, at p = 5" in line_ax.get_title()
-    with pytest.raises(ValueError, match="reference"):
+def test_block_diagram_text_is_at_least_the_minimum_font_size():
+    fig = vt.block_diagram()
+    texts = [t for ax in fig.axes for t in ax.texts] + [ax.title for ax in fig.axes]
+    assert min(t.get_fontsize() for t in texts) >= viz.MIN_FONT_PT
+
+
+def _pe(positions, d, base):
+    """The sinusoidal table written out from its definition, independently of layers_lib."""
+    pe = np.zeros((positions, d))
+    for p in range(positions):
+        for i in range(0, d, 2):
+            pe[p, i] = np.sin(p / base ** (i / d))
+            if i + 1 < d:
+                pe[p, i + 1] = np.cos(p / base ** (i / d))
+    return pe
+
+
+@pytest.mark.parametrize("d_model, base", [(16, 100.0), (32, 10000.0)])
+def test_positional_frame_is_the_table_and_the_dot_products_as_data(d_model, base):
+    f = vt.positional_frame(d_model, base=base, positions=20, reference=5)
+    heat, curve = f["panels"]
+    assert heat["t"] == curve["t"] == "chart"  # drawn by the page: no image anywhere
+    (cells,) = [m for m in heat["marks"] if m["m"] == "cells"]
+    pe = _pe(20, d_model, base)
+    # row p of the heat map is position p (row 0 at the top), colours on [-1, 1]; entries to 0.01
+    np.testing.assert_allclose(cells["v"], pe, atol=0.0051)
+    assert cells["div"] == 1 and cells["y0"] == 19.5 and cells["dy"] == -1
+    assert heat["xl"] == "dimension" and heat["yl"] == "position"
+    assert dict((label, v) for v, label in heat["yt"])["0"] == 19  # position 0 is drawn at the top
+    (line,) = [m for m in curve["marks"] if m["m"] == "line"]
+    assert line["x"] == list(range(20))
+    np.testing.assert_allclose(line["y"], pe @ pe[5], rtol=1e-3, atol=1e-3)
+    assert f"largest, {d_model // 2}, at p = 5" in curve["title"]
+    assert curve["y"] == [-0.55 * d_model, 0.55 * d_model]  # fixed: |PE[r] · PE[p]| <= d_model / 2
+    assert {"m": "rule", "x": 5, "dash": 1} in curve["marks"]
+
+
+def test_positional_explorer_fits_in_a_page_and_rejects_bad_settings():
+    ex = viz.explore(vt.positional_frame, {"d_model": [16, 32, 64], "base": [100, 1000, 10000]},
+                     readout=vt.positional_readout, mode="static", title="PE")
+    assert ex.payload < 250_000 and len({str(f) for f in ex.frames}) == 9
+    with pytest.raises(ValueError, match="reference in \\[0, 19\\], got 20"):
         vt.positional_frame(16, positions=20, reference=20)
-    with pytest.raises(ValueError, match="d_model >= 2"):
+    with pytest.raises(ValueError, match="positional_frame expected d_model >= 2, got 1"):
         vt.positional_frame(1)
+    with pytest.raises(ValueError, match="positions >= 2"):
+        vt.positional_frame(8, positions=1)
 
 
 def test_positional_readout_gives_the_wavelengths():

@@ -293,15 +293,16 @@ def depth_frame(blocks, batchnorm):
     for residual in (False, True):
         name = ("residual" if residual else "plain") + (" + BatchNorm" if batchnorm == "on" else "")
         curves[name] = weight_gradient_norms(make_stack(residual, batchnorm == "on", depth=blocks), *batch)
-    return viz.residual.plot_gradient_norms(
-        curves, title=f"{blocks} blocks, BatchNorm {batchnorm}: ‖dL/dW‖ per layer at initialisation")
+    return viz.residual.gradient_norms_chart(
+        curves, title=f"{blocks} blocks, BatchNorm {batchnorm}: ‖dL/dW‖ per layer at initialisation",
+        ylim=(1e-22, 1e6))  # the same axis for every setting
 
 
 def depth_readout(blocks, batchnorm):
     parts = []
     for residual in (False, True):
         g = weight_gradient_norms(make_stack(residual, batchnorm == "on", depth=blocks), *batch)
-        parts.append(f"{'residual' if residual else 'plain'}: layer 1 / head = <b>{g[0] / g[-1]:.1e}</b>")
+        parts.append(f"{'residual' if residual else 'plain'}: layer 1 / head = <b>{viz.residual.sci(g[0] / g[-1])}</b>")
     return ",  ".join(parts)
 
 

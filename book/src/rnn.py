@@ -274,7 +274,7 @@ viz.show_source(viz.recurrent.state_gradient_norms)
 #
 # In the explorer, the recurrent weight is one random $32 \times 32$ matrix rescaled to the
 # spectral radius on the slider; the inputs are 8 random sequences of $T = 40$ steps. The grey
-# dotted line is the prediction $\rho^{T-t}$ of the linear theory. Move **radius** across 1 and
+# dashed line is the prediction $\rho^{T-t}$ of the linear theory. Move **radius** across 1 and
 # switch the **nonlinearity** between `linear`, `tanh` and `relu`:
 
 # %%

@@ -259,16 +259,16 @@ print(f"PE[p] · PE[p + {k}] is the same for every p:", np.allclose(dots, dots[0
 # ## Explore: the table
 #
 # The heat map shows the table, one row per position: the first columns flicker from row to row,
-# the last ones barely change over 64 positions. On the right, the dot product of position 32's
+# the last ones barely change over 64 positions. Beside it, the dot product of position 32's
 # encoding with every position's peaks at 32 itself and falls off, with ripples, on both sides —
 # symmetrically, since it only depends on $|p - q|$. A smaller base squeezes the wavelengths
 # into fewer positions; a larger $E$ adds more pairs between the same shortest wavelength and
 # (nearly) the same longest one.
 
 # %% mystnb={"image": {"alt": "Interactive figure: a heat map of the sinusoidal table with positions 0 to 63 as rows and the dimensions as columns, stripes that are narrow on the left and wide on the right; beside it a curve of the dot product of position 32's encoding with every position's, peaking at 32. Sliders choose d_model (16, 32 or 64) and the base (100, 1000 or 10000); the read-out gives the shortest and the longest wavelength."}}
-viz.explore(viz.transformer.positional_frame, {"d_model": [16, 32, 64], "base": [100.0, 1000.0, 10000.0]},
+viz.explore(viz.transformer.positional_frame, {"d_model": [16, 32, 64], "base": [100, 1000, 10000]},
             readout=viz.transformer.positional_readout, title="The sinusoidal positional encoding",
-            initial={"d_model": 32, "base": 10000.0}, dpi=64)
+            initial={"d_model": 32, "base": 10000})
 
 # %% [markdown]
 # `ll.SinusoidalPositionalEncoding` adds the table to its input (batch-first by default, like the

@@ -1,36 +1,20 @@
 """Figures for the chapters on recurrent layers (RNN) and on LSTM and GRU.
 
-Diagrams:
-
-* :func:`draw_unrolled` — an RNN unrolled in time: one cell per step, ``x_t`` in, ``h_t`` out, the
-  state passed along, the *same* weights in every cell; optionally stacked and bidirectional.
-* :func:`draw_lstm_cell` and :func:`draw_gru_cell` — one LSTM / GRU step with its gates, in
-  PyTorch's naming (LSTM ``i, f, g, o``; GRU ``r, z, n``), the cell-state line on top.
-
-Data figures:
-
-* :func:`plot_hidden_states` — the input sequence above a heat map of the hidden state over time.
-* :func:`plot_gates` — gate activations (and the cell state) over time, one heat map each.
-* :func:`plot_gradient_norms` — gradient norms against the time step, on a log axis.
-* :func:`plot_lstm_gates` — run an LSTM on one sequence and show its gates and cell state.
-* :func:`plot_memory_traces` — one unit's state over time for many sequences, styled by class.
-
-Numbers behind the figures (computed with the cell functions of :mod:`layers_lib.recurrent`):
-
-* :func:`matrix_with_spectral_radius` — a random recurrent weight scaled to a given spectral radius.
-* :func:`state_gradient_norms` — backpropagation through time by hand: ``||dL/dh_t||`` for a loss
-  on the last state only.
-* :func:`input_gradient_norms` — ``||dL/dx_t||`` for any recurrent layer and a loss on its last
-  output.
-* :func:`gate_bias_gradients` — those norms for an RNN, an LSTM and a GRU with a given
-  forget-gate / update-gate bias.
-
-Explorer frames (``draw(**setting) -> Figure`` with a matching read-out):
-
-* :func:`gradient_flow_frame` / :func:`gradient_flow_readout` — vanishing and exploding gradients
-  for a spectral radius and a nonlinearity.
-* :func:`gate_bias_frame` / :func:`gate_bias_readout` — RNN vs LSTM vs GRU gradient norms over a
-  long sequence, for a forget-gate (LSTM) / update-gate (GRU) bias and a sequence length.
+* Diagrams: :func:`draw_unrolled` — an RNN unrolled in time, the *same* weights in every cell,
+  optionally stacked and bidirectional; :func:`draw_lstm_cell`, :func:`draw_gru_cell` — one step
+  with its gates in PyTorch's naming (LSTM ``i, f, g, o``; GRU ``r, z, n``).
+* Data figures: :func:`plot_hidden_states` — the input above a heat map of the hidden state over
+  time; :func:`plot_memory_traces` — one unit's state over time for many sequences, by class.
+* The numbers behind them, computed with :mod:`layers_lib.recurrent`:
+  :func:`matrix_with_spectral_radius`; :func:`state_gradient_norms` — backpropagation through
+  time by hand, ``||dL/dh_t||`` for a loss on the last state; :func:`input_gradient_norms` —
+  ``||dL/dx_t||`` for any recurrent layer; :func:`gate_bias_gradients` — those for an RNN, an LSTM
+  and a GRU with a given forget-gate / update-gate bias.
+* Explorer frames (data drawn by the page, :mod:`layers_lib.viz._scene`), each with a read-out:
+  :func:`gradient_flow_frame` — vanishing and exploding gradients by spectral radius and
+  nonlinearity; :func:`gate_bias_frame` — RNN vs LSTM vs GRU by gate bias and sequence length;
+  :func:`gates_frame` / :func:`lstm_gates_frame` — gate activations over time, one heat map each;
+  :func:`gradient_norms_chart` — norms against time on a log axis.
 """
 
 from __future__ import annotations
@@ -40,26 +24,24 @@ import functools
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
 
 import layers_lib as ll
 
+from ._scene import Chart, _pow10, frame, minus
+
 __all__ = [
-    "draw_unrolled", "draw_lstm_cell", "draw_gru_cell",
-    "plot_hidden_states", "plot_gates", "plot_gradient_norms",
-    "matrix_with_spectral_radius", "state_gradient_norms", "input_gradient_norms",
-    "gradient_flow_frame", "gradient_flow_readout", "gate_bias_gradients", "gate_bias_frame",
-    "gate_bias_readout", "plot_lstm_gates", "plot_memory_traces",
+    "draw_unrolled", "draw_lstm_cell", "draw_gru_cell", "plot_hidden_states", "plot_memory_traces",
+    "matrix_with_spectral_radius", "state_gradient_norms", "input_gradient_norms", "gate_bias_gradients",
+    "gradient_flow_frame", "gradient_flow_readout", "gate_bias_frame", "gate_bias_readout",
+    "gates_frame", "lstm_gates_frame", "gradient_norms_chart",
 ]
 
 _CMAP = "viridis"  # lightness grows monotonically: readable in greyscale
 _CELL, _GATE, _NODE, _INK, _LIGHT = "#c6d4ea", "#f4d7b5", "#ffffff", "#1f1f1f", "#6b6b6b"
-_COLOURS = {"RNN": "#555555", "LSTM": "#1f3b73", "GRU": "#d95f02"}
-_STYLES = {"RNN": ":", "LSTM": "-", "GRU": "--"}
 
 
-# ----------------------------------------------------------------------------------------------
-# Drawing primitives (data coordinates, equal aspect)
-# ----------------------------------------------------------------------------------------------
+# -- Drawing primitives (data coordinates, equal aspect) ----------------------------------------------------
 
 def _arrow(ax, start, end, colour=_INK, lw=1.3, ls="-", zorder=2):
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=11, lw=lw, color=colour,
@@ -79,7 +61,7 @@ def _path(ax, points, colour=_INK, lw=1.3, zorder=2):
     _arrow(ax, points[-2], points[-1], colour, lw, zorder=zorder)
 
 
-def _box(ax, centre, width, height, text, face=_CELL, fontsize=9, zorder=3):
+def _box(ax, centre, width, height, text, face=_CELL, fontsize=10, zorder=3):
     x, y = centre
     ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                 boxstyle="round,pad=0,rounding_size=0.07", fc=face, ec=_INK, lw=1.2,
@@ -101,9 +83,7 @@ def _finish(ax, fig, title, xlim, ylim):
     return fig
 
 
-# ----------------------------------------------------------------------------------------------
-# Diagrams
-# ----------------------------------------------------------------------------------------------
+# -- Diagrams -----------------------------------------------------------------------------------------------
 
 def draw_unrolled(steps: int = 4, num_layers: int = 1, bidirectional: bool = False, folded: bool = True,
                   title: str | None = None):
@@ -137,7 +117,7 @@ def draw_unrolled(steps: int = 4, num_layers: int = 1, bidirectional: bool = Fal
     dx, w, h = (2.2 if D == 2 else 1.9), 1.0, 0.5  # column spacing, cell width, cell height
     off = 0.36 if D == 2 else 0.0  # forward cells sit left of the column, reverse cells right
     row_gap, layer_height = 0.95, (1.35 if D == 1 else 2.55)
-    x0 = 4.3 if folded else 0.0
+    x0 = 4.8 if folded else 0.0
     xs = [x0 + dx * t for t in range(steps)]
     y_in = -0.9
     # y of each chain: rows[layer][d]
@@ -146,7 +126,7 @@ def draw_unrolled(steps: int = 4, num_layers: int = 1, bidirectional: bool = Fal
     outs = [(r[-1] + h / 2 + 0.45) if D == 2 else (r[0] + h / 2) for r in rows]
     y_top = outs[-1] + 0.75
     many = D == 2 or num_layers > 1  # room for the row labels and parameter names
-    width = (xs[-1] - xs[0]) + 2 * off + w + (4.6 if folded else 1.2) + (5.8 if many else 1.5)
+    width = (xs[-1] - xs[0]) + 2 * off + w + (4.6 if folded else 1.2) + (7.0 if many else 1.5)
     height = y_top - y_in + (1.2 if many else 1.6)
     fig, ax = plt.subplots(figsize=(0.6 * width + 0.3, 0.6 * height + 0.45))
     for t, x in enumerate(xs):
@@ -155,7 +135,7 @@ def draw_unrolled(steps: int = 4, num_layers: int = 1, bidirectional: bool = Fal
             ax.text(x, y_top + 0.05, f"$h_{{{t + 1}}}$", ha="center", va="bottom", fontsize=11)
         else:
             ax.text(x, y_top + 0.05, f"$[h^{{\\rightarrow}}_{{{t + 1}}};h^{{\\leftarrow}}_{{{t + 1}}}]$",
-                    ha="center", va="bottom", fontsize=9)
+                    ha="center", va="bottom", fontsize=10)
     for layer in range(num_layers):
         src = y_in if layer == 0 else outs[layer - 1]
         split = rows[layer][0] - h / 2 - 0.3
@@ -176,15 +156,16 @@ def draw_unrolled(steps: int = 4, num_layers: int = 1, bidirectional: bool = Fal
                 yc = outs[layer]
                 _path(ax, [(x - off, rows[layer][0] + h / 2), (x - off, yc - 0.12), (x - 0.12, yc)])
                 _path(ax, [(x + off, rows[layer][1] + h / 2), (x + off, yc - 0.12), (x + 0.12, yc)])
-                _node(ax, (x, yc), "", radius=0.12)
-                ax.text(x, yc, "‖", ha="center", va="center", fontsize=7, zorder=6)
+                _node(ax, (x, yc), "", radius=0.12)  # the concatenation "‖", drawn as two bars
+                for dx_bar in (-0.035, 0.035):
+                    _line(ax, [(x + dx_bar, yc - 0.07), (x + dx_bar, yc + 0.07)], lw=1.1, zorder=6)
                 if layer == num_layers - 1:
                     _arrow(ax, (x, yc + 0.12), (x, y_top))
         for d in range(D):
             y = rows[layer][d]
             idx = layer * D + d
             for x in xs:
-                _box(ax, (x - off if d == 0 else x + off, y), w, h, "cell", fontsize=8)
+                _box(ax, (x - off if d == 0 else x + off, y), w, h, "cell", fontsize=10)
             # the state handed along the chain
             for t in range(steps - 1):
                 if d == 0:
@@ -197,19 +178,19 @@ def draw_unrolled(steps: int = 4, num_layers: int = 1, bidirectional: bool = Fal
             h0 = f"h_0[{idx}]" if many else "$h_0$"
             hn = f"h_n[{idx}]" if many else f"$h_{{{steps}}} = h_n$"
             ax.text(first - sgn * (w / 2 + 0.6), y, h0, ha="right" if d == 0 else "left", va="center",
-                    fontsize=8)
+                    fontsize=10)
             ax.text(last + sgn * (w / 2 + 0.62), y, hn, ha="left" if d == 0 else "right", va="center",
-                    fontsize=8)
+                    fontsize=10)
             if many:
                 name = f"layer {layer}" + ("" if D == 1 else (", forward →" if d == 0 else ", reverse ←"))
-                ax.text(xs[0] - off - w / 2 - 1.95, y, name, ha="right", va="center", fontsize=8,
+                ax.text(xs[0] - off - w / 2 - 1.95, y, name, ha="right", va="center", fontsize=10,
                         color=_LIGHT)
                 suffix = f"_l{layer}" + ("_reverse" if d else "")
                 ax.text(xs[-1] + off + w / 2 + 1.9, y, f"weight_ih{suffix}\nweight_hh{suffix}", ha="left",
-                        va="center", fontsize=6.5, color=_LIGHT, family="monospace")
+                        va="center", fontsize=10, color=_LIGHT, family="monospace")
     if folded:
         y, xf = rows[0][0], 0.5
-        _box(ax, (xf, y), w, h, "cell", fontsize=8)
+        _box(ax, (xf, y), w, h, "cell", fontsize=10)
         _arrow(ax, (xf, y_in), (xf, y - h / 2), _LIGHT)
         _arrow(ax, (xf, y + h / 2), (xf, y_top))
         ax.text(xf, y_in - 0.08, "$x_t$", ha="center", va="top", fontsize=11)
@@ -220,12 +201,12 @@ def draw_unrolled(steps: int = 4, num_layers: int = 1, bidirectional: bool = Fal
         _arrow(ax, (xl, y - 0.13), (xf + w / 2, y - 0.13))
         ax.add_patch(FancyBboxPatch((xl - 0.07, y - 0.07), 0.14, 0.14, boxstyle="square,pad=0", fc=_INK,
                                     ec=_INK, zorder=5))
-        ax.text(xl + 0.12, y, "delay:\n$h_{t-1}$", ha="left", va="center", fontsize=7)
-        ax.text(2.55, y, "=", fontsize=18, ha="center", va="center")
+        ax.text(xl + 0.12, y, "delay:\n$h_{t-1}$", ha="left", va="center", fontsize=10)
+        ax.text(2.95, y, "=", fontsize=18, ha="center", va="center")
     if not many:
         ax.text((xs[0] + xs[-1]) / 2, y_in - 0.55,
                 "every cell: the same weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0",
-                ha="center", va="top", fontsize=7.5, color=_LIGHT, family="monospace")
+                ha="center", va="top", fontsize=10, color=_LIGHT, family="monospace")
     if title is None:
         if not many:
             title = "An RNN unrolled in time: one cell, applied at every step with the same weights"
@@ -233,9 +214,27 @@ def draw_unrolled(steps: int = 4, num_layers: int = 1, bidirectional: bool = Fal
             kind = (f"{num_layers}-layer " if num_layers > 1 else "") + ("bidirectional " if D == 2 else "")
             title = f"A {kind}RNN unrolled over {steps} steps"
     left = -0.3 if folded else xs[0] - off - w / 2 - (3.6 if many else 1.2)
-    right = xs[-1] + off + w / 2 + (3.4 if many else 1.5)
+    right = xs[-1] + off + w / 2 + (4.6 if many else 1.5)
     bottom = y_in - (0.55 if many else 0.95)
     return _finish(ax, fig, title, (left, right), (bottom, y_top + 0.55))
+
+
+def _cell_start(width: float, box: float, end: float, times: float, plus: float, state: str, note):
+    """The start of a cell diagram: the figure, a rounded background ``box`` wide and the thick
+    state line at y = 3 from x = −0.4 to ``end`` through a × node at ``times`` and a + node at
+    ``plus``, its ends labelled ``state_{t-1}`` and ``state_t``, ``note = (x, text)`` above it."""
+    fig, ax = plt.subplots(figsize=(width, 5.0))
+    ax.add_patch(FancyBboxPatch((0.35, -0.05), box, 3.55, boxstyle="round,pad=0,rounding_size=0.2",
+                                fc="#f3f5fa", ec=_LIGHT, lw=1.0, zorder=0))
+    _line(ax, [(-0.4, 3.0), (times - 0.16, 3.0)], lw=2.6)
+    _line(ax, [(times + 0.16, 3.0), (plus - 0.16, 3.0)], lw=2.6)
+    _arrow(ax, (plus + 0.16, 3.0), (end, 3.0), lw=2.6)
+    ax.text(-0.4, 3.12, f"${state}_{{t-1}}$", ha="left", va="bottom", fontsize=11)
+    ax.text(end, 3.12, f"${state}_t$", ha="right", va="bottom", fontsize=11)
+    ax.text(note[0], 3.62, note[1], ha="center", va="bottom", fontsize=10, color=_LIGHT)
+    _node(ax, (times, 3.0), "×")
+    _node(ax, (plus, 3.0), "+")
+    return fig, ax
 
 
 def draw_lstm_cell(title: str = "One LSTM step: four gates and the cell-state line"):
@@ -248,28 +247,13 @@ def draw_lstm_cell(title: str = "One LSTM step: four gates and the cell-state li
     PyTorch's order ``(i, f, g, o)`` in ``weight_ih_l0`` ``(4H, D)``. The output is
     ``h_t = o ⊙ tanh(c_t)``.
 
-    Args:
-        title: the figure title.
-
-    Returns:
-        The matplotlib Figure.
+    Returns the matplotlib Figure, titled ``title``.
     """
-    fig, ax = plt.subplots(figsize=(7.4, 5.0))
-    ax.add_patch(FancyBboxPatch((0.35, -0.05), 6.45, 3.55, boxstyle="round,pad=0,rounding_size=0.2",
-                                fc="#f3f5fa", ec=_LIGHT, lw=1.0, zorder=0))
     yc, yg, yb, ym = 3.0, 1.3, 0.35, 2.25  # cell line, gates, input bus, i*g product
     gx = {"f": 1.3, "i": 2.4, "g": 3.5, "o": 4.75}
     xt, xout = 5.85, 7.3
-    # the cell-state line, drawn thick
-    _line(ax, [(-0.4, yc), (gx["f"] - 0.16, yc)], lw=2.6)
-    _line(ax, [(gx["f"] + 0.16, yc), (gx["g"] - 0.16, yc)], lw=2.6)
-    _arrow(ax, (gx["g"] + 0.16, yc), (7.0, yc), lw=2.6)
-    ax.text(-0.4, yc + 0.12, "$c_{t-1}$", ha="left", va="bottom", fontsize=11)
-    ax.text(7.0, yc + 0.12, "$c_t$", ha="right", va="bottom", fontsize=11)
-    ax.text(3.6, 3.62, "cell state: only  × f  and  + i·g  on its way — the gradient highway",
-            ha="center", va="bottom", fontsize=8, color=_LIGHT)
-    _node(ax, (gx["f"], yc), "×")
-    _node(ax, (gx["g"], yc), "+")
+    note = "cell state: only  × f  and  + i·g  on its way — the gradient highway"
+    fig, ax = _cell_start(7.4, 6.45, 7.0, gx["f"], gx["g"], "c", (3.6, note))
     # the input bus: h_{t-1} from the left, x_t from below
     _line(ax, [(-0.4, yb), (gx["o"], yb)], _LIGHT, lw=1.4)
     ax.text(-0.4, yb - 0.1, "$h_{t-1}$", ha="left", va="top", fontsize=11)
@@ -278,8 +262,9 @@ def draw_lstm_cell(title: str = "One LSTM step: four gates and the cell-state li
     for x in gx.values():
         _arrow(ax, (x, yb), (x, yg - 0.21), _LIGHT)
     for name, x in gx.items():
-        _box(ax, (x, yg), 0.78, 0.42, f"{name}: tanh" if name == "g" else f"{name}: σ",
-             face="#e6e6e6" if name == "g" else _GATE, fontsize=9)
+        g = name == "g"
+        _box(ax, (x, yg), 0.94 if g else 0.78, 0.42, f"{name}: tanh" if g else f"{name}: σ",
+             face="#e6e6e6" if g else _GATE)
     # f multiplies the old cell state; i * g is added
     _arrow(ax, (gx["f"], yg + 0.21), (gx["f"], yc - 0.16))
     _node(ax, (gx["g"], ym), "×")
@@ -288,7 +273,7 @@ def draw_lstm_cell(title: str = "One LSTM step: four gates and the cell-state li
     _arrow(ax, (gx["g"], ym + 0.16), (gx["g"], yc - 0.16))
     # h_t = o * tanh(c_t)
     _line(ax, [(xt, yc), (xt, 2.5)])
-    _box(ax, (xt, 2.3), 0.62, 0.36, "tanh", face="#e6e6e6", fontsize=9)
+    _box(ax, (xt, 2.3), 0.62, 0.36, "tanh", face="#e6e6e6", fontsize=10)
     _arrow(ax, (xt, 2.12), (xt, yg + 0.16))
     _node(ax, (xt, yg), "×")
     _arrow(ax, (gx["o"] + 0.39, yg), (xt - 0.16, yg))
@@ -296,10 +281,10 @@ def draw_lstm_cell(title: str = "One LSTM step: four gates and the cell-state li
     _arrow(ax, (6.45, yb), (xout + 0.3, yb))
     ax.text(xout + 0.3, yb - 0.1, "$h_t$", ha="right", va="top", fontsize=11)
     _arrow(ax, (xout, yb), (xout, 3.95))
-    ax.text(xout - 0.08, 3.95, "$h_t$ (output)", ha="right", va="bottom", fontsize=9)
+    ax.text(xout - 0.08, 3.95, "$h_t$ (output)", ha="right", va="bottom", fontsize=10)
     ax.text(-0.4, -1.15, "every gate reads $x_t W_{ih}^\\top + h_{t-1} W_{hh}^\\top + b$  ·  PyTorch stacks "
             "them as i, f, g, o\ni input,  f forget,  g candidate (tanh),  o output;  σ = sigmoid",
-            ha="left", va="top", fontsize=8, color=_LIGHT)
+            ha="left", va="top", fontsize=10, color=_LIGHT)
     return _finish(ax, fig, title, (-0.5, 7.8), (-1.85, 4.2))
 
 
@@ -312,27 +297,12 @@ def draw_gru_cell(title: str = "One GRU step: reset gate r, update gate z, candi
     (h W_hn^T + b_hn))`` (PyTorch's placement; the original paper applies ``r`` to ``h_{t-1}``
     before the matrix product).
 
-    Args:
-        title: the figure title.
-
-    Returns:
-        The matplotlib Figure.
+    Returns the matplotlib Figure, titled ``title``.
     """
-    fig, ax = plt.subplots(figsize=(6.8, 5.0))
-    ax.add_patch(FancyBboxPatch((0.35, -0.05), 5.75, 3.55, boxstyle="round,pad=0,rounding_size=0.2",
-                                fc="#f3f5fa", ec=_LIGHT, lw=1.0, zorder=0))
     yc, yg, yb, ym = 3.0, 1.3, 0.35, 2.25
     xz, xr, xn, xp = 1.4, 2.75, 3.95, 5.15
     # the state line: h_{t-1} -> (× z) -> (+) -> h_t
-    _line(ax, [(-0.4, yc), (xz - 0.16, yc)], lw=2.6)
-    _line(ax, [(xz + 0.16, yc), (xp - 0.16, yc)], lw=2.6)
-    _arrow(ax, (xp + 0.16, yc), (6.5, yc), lw=2.6)
-    ax.text(-0.4, yc + 0.12, "$h_{t-1}$", ha="left", va="bottom", fontsize=11)
-    ax.text(6.5, yc + 0.12, "$h_t$", ha="right", va="bottom", fontsize=11)
-    ax.text(3.2, 3.62, "state:  z·h  (keep)  +  (1 − z)·n  (write)", ha="center", va="bottom",
-            fontsize=8, color=_LIGHT)
-    _node(ax, (xz, yc), "×")
-    _node(ax, (xp, yc), "+")
+    fig, ax = _cell_start(6.8, 5.75, 6.5, xz, xp, "h", (3.2, "state:  z·h  (keep)  +  (1 − z)·n  (write)"))
     # the bus: h_{t-1} branches down, x_t comes from below
     _line(ax, [(0.6, yc), (0.6, yb), (xn, yb)], _LIGHT, lw=1.4)
     _line(ax, [(1.0, -0.75), (1.0, yb)], _LIGHT, lw=1.4)
@@ -341,27 +311,25 @@ def draw_gru_cell(title: str = "One GRU step: reset gate r, update gate z, candi
         _arrow(ax, (x, yb), (x, yg - 0.21), _LIGHT)
     _box(ax, (xz, yg), 0.78, 0.42, "z: σ", face=_GATE)
     _box(ax, (xr, yg), 0.78, 0.42, "r: σ", face=_GATE)
-    _box(ax, (xn, yg), 0.86, 0.42, "n: tanh", face="#e6e6e6")
-    _arrow(ax, (xr + 0.39, yg), (xn - 0.43, yg))  # r scales the candidate's hidden-side term
+    _box(ax, (xn, yg), 0.98, 0.42, "n: tanh", face="#e6e6e6")
+    _arrow(ax, (xr + 0.39, yg), (xn - 0.49, yg))  # r scales the candidate's hidden-side term
     # z keeps the old state; (1 - z) lets the candidate in
     _arrow(ax, (xz, yg + 0.21), (xz, yc - 0.16))
-    _node(ax, (3.3, ym), "1−", fontsize=8)
-    _path(ax, [(xz, ym), (3.3 - 0.16, ym)])
+    _node(ax, (3.3, ym), "1−", radius=0.22)
+    _path(ax, [(xz, ym), (3.3 - 0.22, ym)])
     _node(ax, (xp, ym), "×")
-    _arrow(ax, (3.3 + 0.16, ym), (xp - 0.16, ym))
-    _path(ax, [(xn + 0.43, yg), (xp, yg), (xp, ym - 0.16)])
+    _arrow(ax, (3.3 + 0.22, ym), (xp - 0.16, ym))
+    _path(ax, [(xn + 0.49, yg), (xp, yg), (xp, ym - 0.16)])
     _arrow(ax, (xp, ym + 0.16), (xp, yc - 0.16))
     _arrow(ax, (5.8, yc), (5.8, 3.95))
-    ax.text(5.72, 3.95, "$h_t$ (output)", ha="right", va="bottom", fontsize=9)
+    ax.text(5.72, 3.95, "$h_t$ (output)", ha="right", va="bottom", fontsize=10)
     ax.text(-0.4, -1.15, "n = tanh(x W_inᵀ + b_in + r ⊙ (h W_hnᵀ + b_hn))  ·  PyTorch stacks r, z, n\n"
-            "r reset,  z update,  n candidate;  σ = sigmoid", ha="left", va="top", fontsize=8,
+            "r reset,  z update,  n candidate;  σ = sigmoid", ha="left", va="top", fontsize=10,
             color=_LIGHT)
     return _finish(ax, fig, title, (-0.5, 6.8), (-1.85, 4.2))
 
 
-# ----------------------------------------------------------------------------------------------
-# Data figures
-# ----------------------------------------------------------------------------------------------
+# -- Data figures -------------------------------------------------------------------------------------------
 
 def plot_hidden_states(states, inputs=None, title: str = "Hidden state over time",
                        input_label: str = "input", target=None, prediction=None):
@@ -369,8 +337,7 @@ def plot_hidden_states(states, inputs=None, title: str = "Hidden state over time
 
     Args:
         states: ``(T, H)`` hidden states of one sequence (e.g. ``rnn.hidden_states[0, 0]``).
-        inputs: ``(T,)`` values to plot as a line, or a length-``T`` list of symbols to write
-            above the columns; optional.
+        inputs: optional ``(T,)`` values to plot as a line above the heat map.
         title: the figure title.
         input_label: the y label of the input panel.
         target, prediction: optional ``(T,)`` series drawn in the input panel (e.g. the next value
@@ -390,30 +357,23 @@ def plot_hidden_states(states, inputs=None, title: str = "Hidden state over time
     ax_map = axes[-1, 0]
     if top:
         ax = axes[0, 0]
-        values = np.asarray(inputs) if not isinstance(inputs, (list, tuple)) else None
-        if values is not None and np.issubdtype(values.dtype, np.number) and values.ndim == 1:
-            ax.plot(np.arange(T), values, color="#1f3b73", marker="o", markersize=2.5, lw=1.2, ls="-",
-                    label=input_label)
-            for series, name, style in ((target, "target", "--"), (prediction, "prediction", ":")):
-                if series is not None:
-                    ax.plot(np.arange(len(series)), series, ls=style, lw=1.4, label=name)
-            if target is not None or prediction is not None:
-                ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
-            ax.set_ylabel(input_label)
-        else:
-            symbols = [str(s) for s in inputs]
-            if len(symbols) != T:
-                raise ValueError(f"plot_hidden_states expected {T} input symbols, got {len(symbols)}")
-            for t, sym in enumerate(symbols):
-                ax.text(t, 0.5, sym, ha="center", va="center", fontsize=8)
-            ax.set_ylim(0, 1)
-            ax.set_yticks([])
-            ax.set_ylabel(input_label)
+        values = np.asarray(inputs, dtype=np.float64)
+        if values.shape != (T,):
+            raise ValueError(f"plot_hidden_states expected inputs of shape ({T},), got {values.shape}")
+        ax.plot(np.arange(T), values, color="#1f3b73", marker="o", markersize=2.5, lw=1.2, ls="-",
+                label=input_label)
+        for series, name, style in ((target, "target", "--"), (prediction, "prediction", ":")):
+            if series is not None:
+                ax.plot(np.arange(len(series)), series, ls=style, lw=1.4, label=name)
+        if target is not None or prediction is not None:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.set_ylabel(input_label)
         ax.set_title(title)
     lim = max(1e-12, float(np.max(np.abs(states))))
     image = ax_map.imshow(states.T, aspect="auto", cmap=_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
     ax_map.set_xlabel("time step t")
     ax_map.set_ylabel("hidden unit")
+    ax_map.yaxis.set_major_locator(MaxNLocator(integer=True))
     if not top:
         ax_map.set_title(title)
     fig.colorbar(image, ax=ax_map, shrink=0.9, label="$h_t$")
@@ -424,99 +384,101 @@ _SIGMOID_GATES = {"i", "f", "o", "r", "z"}
 _GATE_TITLES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
                 "r": "reset gate r", "z": "update gate z", "n": "candidate n", "c": "cell state c",
                 "h": "hidden state h"}
+_KINDS = {"RNN": (4, True), "LSTM": (0, False), "GRU": (1, True)}  # palette index, dashed
 
 
-def plot_gates(gates, symbols=None, title: str = "Gate activations over time", units=None):
-    """One heat map per gate (rows: hidden units, columns: time steps), sharing the time axis.
+def _decades(lo: int, hi: int, step: int) -> list[tuple[float, str]]:
+    """Log-axis ticks ``10^k`` for ``k = lo, lo + step, ... hi``, labelled with superscripts."""
+    return [(10.0 ** k, _pow10(k)) for k in range(lo, hi + 1, step)]
 
-    Sigmoid gates (``i, f, o, r, z``) are drawn on ``[0, 1]``; the candidates and states
-    symmetric around 0.
 
-    Args:
-        gates: ``{name: (T, H) array}`` in drawing order, e.g. ``{"i": ..., "f": ..., "c": ...}``
-            for one sequence (``lstm.gates["i"][0, n]``).
-        symbols: optional length-``T`` labels for the time steps (the input symbols).
-        title: the figure title.
-        units: optional list of unit indices to show (default: all).
+def gates_frame(gates, symbols=None, title: str = "Gate activations over time", units=None) -> dict:
+    """One heat map per gate (rows: hidden units, unit 0 on top; columns: time steps ``1 … T``).
 
-    Returns:
-        The Figure.
+    ``gates`` is ``{name: (T, H) array}`` in drawing order, e.g. ``{"i": lstm.gates["i"][0, n],
+    ..., "c": ...}`` for sequence ``n``; ``symbols`` optionally labels the time steps (the inputs),
+    ``units`` picks the units shown. Sigmoid gates (``i, f, o, r, z``) are coloured on ``[0, 1]``
+    (background to blue), candidates and states symmetrically around 0 (red negative, blue
+    positive; the panel title gives the largest magnitude). Colours are rounded to 1 % of the
+    range (finer than the eye sees). Returns a frame of one :class:`~layers_lib.viz.Chart` per gate.
+
+    Examples:
+        >>> f = gates_frame({"f": np.full((3, 2), 0.9), "c": np.array([[1.0, -2], [0, 0], [2, 1]])})
+        >>> [p["title"] for p in f["panels"]], f["panels"][1]["marks"][0]["v"][0]
+        (['forget gate f (0 … 1)', 'cell state c (−2 … 2)'], [0.5, 0.0, 1.0])
     """
     if not gates:
-        raise ValueError("plot_gates expected a non-empty dict name -> (T, H) array")
+        raise ValueError("gates_frame expected a non-empty dict name -> (T, H) array")
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in gates.items()}
     shapes = {a.shape for a in arrays.values()}
     if len(shapes) != 1 or len(next(iter(shapes))) != 2:
-        raise ValueError(f"plot_gates expected (T, H) arrays of one shape, got {sorted(shapes)}")
+        raise ValueError(f"gates_frame expected (T, H) arrays of one shape, got {sorted(shapes)}")
     T, H = next(iter(shapes))
     rows = list(range(H)) if units is None else [int(u) for u in units]
-    n = len(arrays)
-    fig, axes = plt.subplots(n, 1, figsize=(7.0, 0.8 + n * (0.4 + 0.032 * len(rows))), sharex=True,
-                             squeeze=False, layout="constrained")
-    for ax, (name, a) in zip(axes[:, 0], arrays.items(), strict=True):
-        a = a[:, rows].T
-        if name in _SIGMOID_GATES:
-            vmin, vmax = 0.0, 1.0
-        else:
-            lim = max(1e-12, float(np.max(np.abs(a))))
-            vmin, vmax = -lim, lim
-        image = ax.imshow(a, aspect="auto", cmap=_CMAP, vmin=vmin, vmax=vmax, interpolation="nearest")
-        ax.set_ylabel("unit", fontsize=8)
-        ax.set_yticks([])
-        ax.set_title(_GATE_TITLES.get(name, name), fontsize=9, loc="left")
-        fig.colorbar(image, ax=ax, shrink=0.9, aspect=8, pad=0.01)
-    last = axes[-1, 0]
-    if symbols is not None:
-        if len(symbols) != T:
-            raise ValueError(f"plot_gates expected {T} symbols, got {len(symbols)}")
-        last.set_xticks(range(T), [str(s) for s in symbols], fontsize=7)
-        last.set_xlabel("time step (labelled with its input symbol)")
-    else:
-        last.set_xlabel("time step t")
-    fig.suptitle(title)
-    return fig
+    if symbols is not None and len(symbols) != T:
+        raise ValueError(f"gates_frame expected {T} symbols, got {len(symbols)}")
+    xticks = ([(t + 1, str(s)) for t, s in enumerate(symbols)] if symbols is not None
+              else [(t, str(t)) for t in sorted({1, *range(10, T + 1, 10), T})])
+    n = len(rows)
+    yticks = [(n - 1 - r, str(rows[r])) for r in sorted({0, n // 2, n - 1})]
+    xlabel = "time step t" + (" (labelled with its input symbol)" if symbols is not None else "")
+    panels = []
+    for k, (name, a) in enumerate(arrays.items()):
+        a = a[:, rows].T  # (units, T)
+        sigmoid = name in _SIGMOID_GATES
+        lim = 1.0 if sigmoid else max(1e-12, float(np.max(np.abs(a))))
+        span = "0 … 1" if sigmoid else f"−{lim:.3g} … {lim:.3g}"
+        chart = Chart(f"{_GATE_TITLES.get(name, name)} ({span})", xlabel if k == len(arrays) - 1 else "",
+                      "unit", width=620, height=34 + 3 * n, xlim=(0.5, T + 0.5), ylim=(-0.5, n - 0.5),
+                      xticks=xticks, yticks=yticks)
+        chart.cells(np.round(a / lim, 2), x0=0.5, y0=n - 0.5, dy=-1, lo=0.0, hi=1.0, diverging=not sigmoid)
+        panels.append(chart)
+    return frame(panels, title=title, notes="colour: a gate from 0 (background) to 1 (blue); a candidate or "
+                 "state from −m (red) through 0 (background) to +m (blue), m in its title")
 
 
-def plot_gradient_norms(norms, title: str = "How far back does the gradient reach?",
-                        xlabel: str = "time step t", ylabel: str = "gradient norm", ylim=None,
-                        reference=None):
-    """Gradient norms against the time step on a logarithmic axis, one line per series.
+def lstm_gates_frame(lstm, x, symbols=None, title: str = "Inside a trained LSTM") -> dict:
+    """Run ``lstm`` on one sequence ``x`` ``(T, D)`` and show its gates ``i, f, g, o`` and the cell
+    state ``c`` over time (first layer, forward direction) with :func:`gates_frame`.
 
-    Args:
-        norms: ``{name: values}``, ``values[t]`` for ``t = 0, 1, ...``.
-        title, xlabel, ylabel: the labels.
-        ylim: fixed y limits (so the frames of an explorer can be compared).
-        reference: optional ``(name, values)`` drawn as a thin grey line (a prediction).
+    Examples:
+        >>> lstm = ll.LSTM(3, 4, rng=np.random.default_rng(0))
+        >>> [p["title"].split(" (")[0] for p in lstm_gates_frame(lstm, np.ones((5, 3)))["panels"]]
+        ['input gate i', 'forget gate f', 'candidate g', 'output gate o', 'cell state c']
+    """
+    x = np.asarray(x, dtype=np.float64)
+    lstm(x[None])
+    gates = {name: values[0, 0] for name, values in lstm.gates.items()}
+    gates["c"] = lstm.cell_states[0, 0]
+    return gates_frame(gates, symbols=symbols, title=title)
 
-    Returns:
-        The Figure.
+
+def gradient_norms_chart(norms, title: str = "How far back does the gradient reach?",
+                         xlabel: str = "time step t", ylabel: str = "gradient norm", ylim=None,
+                         yticks=None, reference=None) -> Chart:
+    """``{name: values}`` (``values[t]`` for ``t = 0, 1, ...``) against the time step on a log axis,
+    one line per series (a zero norm leaves a gap); names starting with RNN, LSTM, GRU get fixed
+    colours and dashes. ``ylim``/``yticks`` fix the axis (so an explorer's frames can be compared);
+    ``reference`` is an optional ``(name, values)`` drawn thin, grey and dashed (a prediction).
+
+    Examples:
+        >>> panel = gradient_norms_chart({"LSTM": [1e-3, 1e-2, 1.0]}).to_dict()
+        >>> panel["marks"][0]["y"], [name for *_, name in panel["legend"]]
+        ([-3, -2, 0], ['LSTM'])
     """
     if not norms:
-        raise ValueError("plot_gradient_norms expected a non-empty dict name -> values")
-    fig, ax = plt.subplots(figsize=(6.2, 3.4), layout="constrained")
-    for name, values in norms.items():
-        values = np.asarray(values, dtype=np.float64)
-        key = next((k for k in _STYLES if name.startswith(k)), None)
-        style = {"color": _COLOURS[key], "ls": _STYLES[key]} if key else {}
-        ax.plot(np.arange(len(values)), np.maximum(values, 1e-300), lw=1.8, label=name, **style)
+        raise ValueError("gradient_norms_chart expected a non-empty dict name -> values")
+    chart = Chart(title, xlabel, ylabel, width=560, height=260, ylog=True, ylim=ylim, yticks=yticks)
+    for i, (name, values) in enumerate(norms.items()):
+        colour, dash = next((v for k, v in _KINDS.items() if name.startswith(k)), (i % 6, False))
+        chart.line(np.arange(len(values)), values, color=colour, dash=dash, label=name)
     if reference is not None:
-        name, values = reference
-        values = np.asarray(values, dtype=np.float64)
-        ax.plot(np.arange(len(values)), np.maximum(values, 1e-300), color="0.55", lw=1.0, ls=(0, (1, 2)),
-                label=name)
-    ax.set_yscale("log")
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(loc="best", fontsize=8)
-    return fig
+        chart.line(np.arange(len(reference[1])), reference[1], color=4, dash=True, width=1.2,
+                   label=reference[0])
+    return chart
 
 
-# ----------------------------------------------------------------------------------------------
-# The numbers behind the figures
-# ----------------------------------------------------------------------------------------------
+# -- The numbers behind the figures -------------------------------------------------------------------------
 
 def matrix_with_spectral_radius(n: int, radius: float, rng: np.random.Generator) -> np.ndarray:
     """A random ``(n, n)`` Gaussian matrix rescaled so that its largest eigenvalue modulus (its
@@ -600,9 +562,7 @@ def input_gradient_norms(model, x, seed: int = 0) -> np.ndarray:
     return np.sqrt(np.sum(dx * dx, axis=(0, 2)))
 
 
-# ----------------------------------------------------------------------------------------------
-# Explorer frames
-# ----------------------------------------------------------------------------------------------
+# -- Explorer frames ----------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=64)
 def _gradient_flow(radius: float, nonlinearity: str, steps: int, hidden: int, seed: int) -> np.ndarray:
@@ -613,17 +573,29 @@ def _gradient_flow(radius: float, nonlinearity: str, steps: int, hidden: int, se
 
 
 def gradient_flow_frame(radius: float = 1.0, nonlinearity: str = "tanh", steps: int = 40, hidden: int = 32,
-                        seed: int = 0):
+                        seed: int = 0) -> Chart:
     """Explorer frame: ``||dL/dh_t||`` over ``t`` for a recurrent weight of spectral radius
     ``radius`` (the same random matrix, rescaled), with the prediction ``radius^(T−t)`` of the
-    linear case as a grey reference. The y-axis is fixed so frames can be compared."""
+    linear case as a grey dashed reference. The y-axis is fixed so frames can be compared.
+
+    Examples:
+        >>> panel = gradient_flow_frame(0.5, "linear", steps=4, hidden=3).to_dict()
+        >>> [name for *_, name in panel["legend"]], panel["y"]
+        (['linear RNN', 'ρ^(T−t) = 0.5^(T−t)'], [-22, 21])
+    """
     norms = _gradient_flow(float(radius), nonlinearity, steps, hidden, seed)
     reference = norms[-1] * float(radius) ** (steps - np.arange(steps + 1))
-    return plot_gradient_norms(
+    return gradient_norms_chart(
         {f"{nonlinearity} RNN": norms},
-        title=f"‖dL/dh_t‖ for a loss on h_T (T = {steps}): spectral radius {radius:g}, {nonlinearity}",
-        xlabel="time step t", ylabel="‖dL/dh_t‖  (log scale)", ylim=(1e-22, 1e21),
-        reference=(f"radius^(T−t) = {radius:g}^(T−t)", reference))
+        title=f"‖dL/dh_t‖ for a loss on h_T (T = {steps}): spectral radius ρ = {radius:g}, {nonlinearity}",
+        xlabel="time step t", ylabel="‖dL/dh_t‖ (log scale)", ylim=(1e-22, 1e21),
+        yticks=_decades(-20, 20, 10), reference=(f"ρ^(T−t) = {radius:g}^(T−t)", reference))
+
+
+def _sci(v: float, digits: int = 1) -> str:
+    """``v`` as ``m × 10<sup>k</sup>`` (nbval's sanitiser would take 3.2e-10 for rounding noise)."""
+    m, k = f"{v:.{digits}e}".split("e")
+    return f"{m} × 10<sup>{minus(str(int(k)))}</sup>"
 
 
 def gradient_flow_readout(radius: float = 1.0, nonlinearity: str = "tanh", steps: int = 40, hidden: int = 32,
@@ -633,8 +605,8 @@ def gradient_flow_readout(radius: float = 1.0, nonlinearity: str = "tanh", steps
     ratio = norms[0] / norms[-1]
     verdict = "vanishes" if ratio < 1e-2 else "explodes" if ratio > 1e2 else "survives"
     return (f"spectral radius ρ = <b>{radius:g}</b>, {nonlinearity}: ‖dL/dh<sub>0</sub>‖ / "
-            f"‖dL/dh<sub>{steps}</sub>‖ = <b>{ratio:.2e}</b> (ρ<sup>{steps}</sup> = {radius ** steps:.2e}) "
-            f"— the gradient {verdict}")
+            f"‖dL/dh<sub>{steps}</sub>‖ = <b>{_sci(ratio, 2)}</b> "
+            f"(ρ<sup>{steps}</sup> = {_sci(radius ** steps, 2)}) — the gradient {verdict}")
 
 
 def gate_bias_gradients(gate_bias="default", steps: int = 100, hidden: int = 32, input_size: int = 8,
@@ -656,8 +628,7 @@ def gate_bias_gradients(gate_bias="default", steps: int = 100, hidden: int = 32,
 @functools.lru_cache(maxsize=64)
 def _gate_bias_curves(gate_bias, steps: int, hidden: int, input_size: int, seed: int):
     x = np.random.default_rng(seed + 1).normal(size=(8, steps, input_size))
-    curves = {}
-    H = hidden
+    curves, H = {}, hidden
     for kind in ("RNN", "LSTM", "GRU"):
         model = getattr(ll, kind)(input_size, hidden, rng=np.random.default_rng(seed))
         if kind != "RNN" and gate_bias != "default":
@@ -669,23 +640,20 @@ def _gate_bias_curves(gate_bias, steps: int, hidden: int, input_size: int, seed:
     return curves
 
 
-def _bias_label(gate_bias) -> str:
-    return "default init" if gate_bias == "default" else f"{float(gate_bias):g}"
-
-
 def gate_bias_frame(gate_bias="default", steps: int = 100, hidden: int = 32, input_size: int = 8,
-                    seed: int = 0):
+                    seed: int = 0) -> Chart:
     """Explorer frame: ``||dL/dx_t|| / ||dL/dx_T||`` over ``t`` for an RNN, an LSTM with forget-gate
     bias ``gate_bias`` and a GRU with update-gate bias ``gate_bias`` (``"default"``: PyTorch's
     init untouched), the same random inputs, a loss on the last output only
     (:func:`gate_bias_gradients`). The y-axis is fixed so frames can be compared."""
     curves = gate_bias_gradients(gate_bias, steps, hidden, input_size, seed)
-    b = _bias_label(gate_bias)
+    b = "default init" if gate_bias == "default" else f"{float(gate_bias):g}"
     labels = {"RNN": "RNN", "LSTM": f"LSTM, forget-gate bias: {b}", "GRU": f"GRU, update-gate bias: {b}"}
-    return plot_gradient_norms(
+    return gradient_norms_chart(
         {labels[k]: v for k, v in curves.items()},
         title=f"Gradient reaching input x_t from a loss at the last step (T = {steps}), gate bias: {b}",
-        xlabel="time step t of the input", ylabel="‖dL/dx_t‖ / ‖dL/dx_T‖  (log scale)", ylim=(1e-30, 1e2))
+        xlabel="time step t of the input", ylabel="‖dL/dx_t‖ / ‖dL/dx_T‖ (log scale)", ylim=(1e-30, 1e2),
+        yticks=_decades(-30, 0, 5))
 
 
 def gate_bias_readout(gate_bias="default", steps: int = 100, hidden: int = 32, input_size: int = 8,
@@ -693,7 +661,7 @@ def gate_bias_readout(gate_bias="default", steps: int = 100, hidden: int = 32, i
     """Read-out for :func:`gate_bias_frame`: the gate's starting value ``σ(b)``, its memory time
     constant ``1 / (1 − σ(b)) = 1 + e^b`` and each cell's relative gradient at the first step."""
     curves = gate_bias_gradients(gate_bias, steps, hidden, input_size, seed)
-    firsts = ", ".join(f"{k} <b>{v[0]:.1e}</b>" for k, v in curves.items())
+    firsts = ", ".join(f"{k} <b>{_sci(v[0])}</b>" for k, v in curves.items())
     if gate_bias == "default":
         gate = "gate biases: PyTorch's default (small random numbers, so σ(b) ≈ 0.5, memory ≈ 2 steps)"
     else:
@@ -703,38 +671,13 @@ def gate_bias_readout(gate_bias="default", steps: int = 100, hidden: int = 32, i
     return f"{gate} · gradient at the first input relative to the last: {firsts}"
 
 
-def plot_lstm_gates(lstm, x, symbols=None, title: str = "Inside a trained LSTM"):
-    """Run ``lstm`` on one sequence ``x`` ``(T, D)`` and show its gates ``i, f, g, o`` and the cell
-    state ``c`` over time (first layer, forward direction) with :func:`plot_gates`.
-
-    Args:
-        lstm: an :class:`~layers_lib.LSTM`.
-        x: one input sequence, ``(T, D)``.
-        symbols: optional labels for the time steps.
-        title: the figure title.
-
-    Returns:
-        The Figure.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    lstm(x[None])
-    gates = {name: values[0, 0] for name, values in lstm.gates.items()}
-    gates["c"] = lstm.cell_states[0, 0]
-    return plot_gates(gates, symbols=symbols, title=title)
-
-
 def plot_memory_traces(values, labels, names=None, title: str = "One memory unit over time",
                        ylabel: str = "cell state c_t of one unit"):
     """One line per sequence over time, styled by its class: do the classes stay apart?
 
-    Args:
-        values: ``(n, T)``: one unit's state over time for ``n`` sequences.
-        labels: ``(n,)`` integer class of each sequence (e.g. its first symbol).
-        names: optional name of each class for the legend.
-        title, ylabel: the labels.
-
-    Returns:
-        The Figure.
+    ``values`` ``(n, T)`` is one unit's state over time for ``n`` sequences, ``labels`` ``(n,)`` the
+    integer class of each (e.g. its first symbol), ``names`` optional legend names of the classes.
+    Returns the Figure.
     """
     values, labels = np.asarray(values, dtype=np.float64), np.asarray(labels)
     if values.ndim != 2 or labels.shape != values.shape[:1]:
@@ -753,5 +696,5 @@ def plot_memory_traces(values, labels, names=None, title: str = "One memory unit
     ax.set_xlabel("time step t")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(title="class", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(title="class", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

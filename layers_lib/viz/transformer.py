@@ -3,32 +3,35 @@
 * :func:`block_diagram` — the post-norm and the pre-norm encoder block side by side, drawn as the
   sub-layers on the residual path;
 * :func:`positional_frame`, :func:`positional_readout` — one frame of the positional-encoding
-  explorer: the sinusoidal table as a heat map and the similarity of one position's encoding
-  with every other's;
+  explorer (data drawn by the page): the sinusoidal table as a heat map and the similarity of one
+  position's encoding with every other's;
 * :func:`block_attention_weights` — the per-head attention weights a
   :class:`~layers_lib.TransformerEncoderLayer` computes for an input (the layer itself, like
   torch's, does not return them).
 
-Every figure function returns a matplotlib Figure with a title and labelled axes.
+The static figures are matplotlib Figures with a title and labelled axes.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Circle, FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch
 
 import layers_lib as ll
+
+from ._scene import Chart, frame
 
 __all__ = ["block_diagram", "positional_frame", "positional_readout", "block_attention_weights"]
 
 _FILL = {"attn": "#9ecae1", "ffn": "#fdae6b", "norm": "#c7e9c0"}  # also told apart by their labels
-_ATTN, _FFN = ("attn", "multi-head self-attention"), ("ffn", "feed-forward (linear1, activation, linear2)")
+_ATTN, _FFN = ("attn", "multi-head self-attention"), ("ffn", "feed-forward\n(linear1, activation, linear2)")
 _NORM1, _NORM2, _ADD = ("norm", "LayerNorm (norm1)"), ("norm", "LayerNorm (norm2)"), ("add", "")
 _STEPS = {  # bottom to top: (kind, label); "add" is a residual sum
     False: [("io", "x"), _ATTN, _ADD, _NORM1, _FFN, _ADD, _NORM2, ("io", "y")],
     True: [("io", "x"), _NORM1, _ATTN, _ADD, _NORM2, _FFN, _ADD, ("io", "y")],
 }
+_HALF = {"ffn": 0.05, "add": 0.03, "io": 0.03}  # half the height of a step's box (default 0.035)
 _SKIPS = {False: [(0, 2), (3, 5)], True: [(0, 3), (3, 6)]}  # residual: (branch after step, into add)
 
 
@@ -40,15 +43,16 @@ def _draw_block(ax, norm_first: bool) -> None:
         if kind == "io":
             ax.text(cx, y, label, ha="center", va="center", fontsize=11, style="italic")
         elif kind == "add":
-            ax.add_patch(Circle((cx, y), 0.028, facecolor="white", edgecolor="black", lw=1))
+            ax.plot([cx], [y], marker="o", ms=17, mfc="white", mec="black", mew=1, ls="none")  # round always
             ax.text(cx, y, "+", ha="center", va="center", fontsize=11)
         else:
-            ax.add_patch(FancyBboxPatch((cx - 0.34, y - 0.035), 0.68, 0.07, boxstyle="round,pad=0.008",
+            half = _HALF.get(kind, 0.035)
+            ax.add_patch(FancyBboxPatch((cx - 0.34, y - half), 0.68, 2 * half, boxstyle="round,pad=0.008",
                                         facecolor=_FILL[kind], edgecolor="black", lw=0.8))
-            ax.text(cx, y, label, ha="center", va="center", fontsize=7.5)
+            ax.text(cx, y, label, ha="center", va="center", fontsize=10)
         if k:
-            gap = 0.035 if steps[k - 1][0] not in ("add", "io") else 0.03
-            top_gap = 0.035 if kind not in ("add", "io") else 0.03
+            gap = _HALF.get(steps[k - 1][0], 0.035)
+            top_gap = _HALF.get(kind, 0.035)
             ax.annotate("", xy=(cx, y - top_gap), xytext=(cx, ys[k - 1] + gap),
                         arrowprops=dict(arrowstyle="-|>", lw=0.9, color="black"))
     for start, add in _SKIPS[norm_first]:
@@ -57,12 +61,12 @@ def _draw_block(ax, norm_first: bool) -> None:
         ax.annotate("", xy=(cx - 0.028, ys[add]), xytext=(0.1, ys[add]),
                     arrowprops=dict(arrowstyle="-|>", lw=1.1, color="0.3", ls="--"))
     ax.text(0.045, (ys[0] + ys[-1]) / 2, "residual connections (dashed)", rotation=90, ha="center",
-            va="center", fontsize=7, color="0.3")
+            va="center", fontsize=10, color="0.3")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_axis_off()
     title = "pre-norm (norm_first=True)" if norm_first else "post-norm (norm_first=False, torch's default)"
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=10)
 
 
 def block_diagram(title: str = "The Transformer encoder block, two ways") -> plt.Figure:
@@ -73,7 +77,7 @@ def block_diagram(title: str = "The Transformer encoder block, two ways") -> plt
         >>> [ax.get_title() for ax in fig.axes]
         ["post-norm (norm_first=False, torch's default)", 'pre-norm (norm_first=True)']
     """
-    fig, axes = plt.subplots(1, 2, figsize=(7.4, 4.2), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(7.4, 5.0), layout="constrained")
     for ax, norm_first in zip(axes, (False, True), strict=True):
         _draw_block(ax, norm_first)
     fig.suptitle(title)
@@ -89,35 +93,37 @@ def _check_positional(d_model, base, positions):
 
 
 def positional_frame(d_model: int = 32, base: float = 10000.0, positions: int = 64,
-                     reference: int | None = None) -> plt.Figure:
-    """The sinusoidal table (positions × dimensions) and, beside it, the dot product of position
-    ``reference``'s encoding with every position's, ``PE[reference] · PE[p]``.
+                     reference: int | None = None) -> dict:
+    """The sinusoidal table (positions × dimensions, position 0 on top) as a heat map and, beside
+    it, the dot product of position ``reference``'s encoding with every position's,
+    ``PE[reference] · PE[p]``, on the fixed range ``[−d_model/2, d_model/2]`` it cannot leave.
+
+    Table entries are rounded to 0.01 (finer than the colours show).
 
     Examples:
-        >>> fig = positional_frame(16, positions=20)
-        >>> [ax.get_xlabel() for ax in fig.axes[:2]]
-        ['dimension', 'position p']
+        >>> f = positional_frame(16, positions=20)
+        >>> [(p["title"], p["xl"]) for p in f["panels"]][1]
+        ('PE[10] · PE[p]: largest, 8, at p = 10', 'position p')
     """
     table = _check_positional(d_model, base, positions)
     reference = positions // 2 if reference is None else int(reference)
     if not 0 <= reference < positions:
         raise ValueError(f"positional_frame expected reference in [0, {positions - 1}], got {reference}")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.2), layout="constrained",
-                                      gridspec_kw={"width_ratios": [1.1, 1]})
-    image = left.imshow(table, cmap="viridis", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
-    left.set_xlabel("dimension")
-    left.set_ylabel("position")
-    left.set_title(f"PE table, d_model = {d_model}, base = {base:g}", fontsize=9)
-    fig.colorbar(image, ax=left, shrink=0.85)
-    right.plot(np.arange(positions), table @ table[reference], color="black", lw=1.2)
-    right.axvline(reference, color="0.5", lw=0.8, ls=":")
-    right.set_xlabel("position p")
-    right.set_ylabel(f"PE[{reference}] · PE[p]")
+    columns = sorted({*range(0, d_model, max(4, d_model // 4)), d_model - 1})
+    rows = sorted({*range(0, positions, 16), positions - 1})
+    heat = Chart(f"PE table, d_model = {d_model}, base = {base:g}", "dimension", "position", width=300,
+                 height=300, xlim=(-0.5, d_model - 0.5), ylim=(-0.5, positions - 0.5),
+                 xticks=[(j, str(j)) for j in columns], yticks=[(positions - 1 - p, str(p)) for p in rows])
+    heat.cells(np.round(table, 2), y0=positions - 0.5, dy=-1, hi=1.0, diverging=True)
+    similarity = table @ table[reference]
     peak = float(table[reference] @ table[reference])
-    right.set_title(f"similarity to position {reference} (largest, {peak:.3g}, at p = {reference})",
-                    fontsize=8)
-    fig.suptitle("Sinusoidal positional encoding")
-    return fig
+    curve = Chart(f"PE[{reference}] · PE[p]: largest, {peak:.3g}, at p = {reference}", "position p",
+                  f"PE[{reference}] · PE[p]", width=330, height=300, xlim=(-0.5, positions - 0.5),
+                  ylim=(-0.55 * d_model, 0.55 * d_model))
+    curve.rule(x=reference)
+    curve.line(np.arange(positions), similarity, color=0)
+    curve.points([reference], [peak], color=1)  # the default radius: 4 px
+    return frame(heat, curve, notes="table colour: −1 (red) through 0 (background) to +1 (blue)")
 
 
 def positional_readout(d_model: int = 32, base: float = 10000.0, positions: int = 64) -> str:
