@@ -38,8 +38,7 @@ def sanitised(text: str) -> str:
 
 def outputs(path):
     for cell in nbformat.read(path, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            yield output
+        yield from cell.get("outputs", [])
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
