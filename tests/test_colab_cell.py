@@ -42,7 +42,8 @@ def test_every_chapter_starts_with_the_same_setup_cell(notebook):
 
 def test_the_cell_installs_from_the_repository_and_branch_of_the_launch_buttons():
     assert REPO_URL.startswith("https://github.com/") and BRANCH
-    assert f'"git+{REPO_URL.rstrip("/")}@{BRANCH}"' in CELL.source
+    # the package's core needs NumPy only: the figures' libraries come with the [viz] extra
+    assert f'"layers_lib[viz] @ git+{REPO_URL.rstrip("/")}@{BRANCH}"' in CELL.source
 
 
 def _python(env_dir, code, extra_env=None, cwd=None):
@@ -70,13 +71,13 @@ def test_the_cell_installs_layers_lib_where_it_is_missing_and_enables_colab_widg
             + "\nimport layers_lib as ll\nfrom layers_lib import viz\nfrom google.colab import output"
               "\nassert output.enabled == [True], 'the widget manager was not enabled'"
               "\nimport matplotlib.pyplot as plt"
-              "\nex = viz.explore(lambda a: plt.figure(figsize=(1, 1)), {'a': [1, 2]}, mode='live')"
+              "\nex = viz.explore(lambda a: viz.grid(['c' * a]), {'a': [1, 2]}, mode='live')"
               "\nprint(type(ex).__name__, ll.__file__)")
     # a copy of the checkout, as GitHub would serve it: pip builds in the source tree
     source = tmp_path / "checkout"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         "_build", "build", "node_modules", ".git", "*.egg-info", "__pycache__", ".*", "book", "tests"))
-    result = _python(env_dir, code, {"LAYERS_LIB_SOURCE": str(source)}, cwd=tmp_path)
+    result = _python(env_dir, code, {"LAYERS_LIB_SOURCE": f"{source}[viz]"}, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     name, path = result.stdout.split()
     assert name == "LiveExplorer" and str(env_dir) in path, result.stdout

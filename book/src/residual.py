@@ -48,7 +48,7 @@ import subprocess
 import sys
 
 if importlib.util.find_spec("layers_lib") is None:
-    source = "git+https://github.com/layers-interactively/layers-interactively@main"
+    source = "layers_lib[viz] @ git+https://github.com/layers-interactively/layers-interactively@main"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", os.environ.get("LAYERS_LIB_SOURCE", source)],
                    check=True)
     importlib.invalidate_caches()
