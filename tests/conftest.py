@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import fcntl
+import json
 import shutil
 import subprocess
 
@@ -8,13 +10,29 @@ from site_helpers import CHROMIUM, CHROMIUM_ARGS, HTML, ROOT, serve
 
 
 @pytest.fixture(scope="session")
-def site_build():
-    """Build the site strictly once per session: any warning fails (-W), nitpicky (-n)."""
-    result = subprocess.run(
-        [shutil.which("jupyter-book") or "jupyter-book", "build", ".", "-W", "-n", "--keep-going"],
-        cwd=ROOT, capture_output=True, text=True, timeout=1800,
-    )
-    return result
+def site_build(testrun_uid):
+    """Build the site strictly once per test run: any warning fails (-W), nitpicky (-n).
+
+    With pytest-xdist several processes may ask for it: the first builds while holding a lock,
+    and records the result for this run (``testrun_uid`` is shared by all of a run's processes);
+    the others wait for the lock and reuse that build instead of rewriting pages under a browser.
+    """
+    HTML.parent.mkdir(exist_ok=True)
+    record = HTML.parent / "site_build_result.json"
+    with open(HTML.parent / "site_build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record.exists() and json.loads(record.read_text()).get("run") == testrun_uid:
+            done = json.loads(record.read_text())
+            return subprocess.CompletedProcess(done["args"], done["returncode"], done["stdout"],
+                                               done["stderr"])
+        result = subprocess.run(
+            [shutil.which("jupyter-book") or "jupyter-book", "build", ".", "-W", "-n", "--keep-going"],
+            cwd=ROOT, capture_output=True, text=True, timeout=1800,
+        )
+        record.write_text(json.dumps({"run": testrun_uid, "args": result.args,
+                                      "returncode": result.returncode, "stdout": result.stdout,
+                                      "stderr": result.stderr}))
+        return result
 
 
 @pytest.fixture(scope="session")

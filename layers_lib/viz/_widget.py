@@ -66,6 +66,7 @@ _CSS = (
     ".ll-legend{display:flex;flex-wrap:wrap;gap:.1em 1em;font-size:12px;margin-top:.1em}"
     ".ll-legend .ll-svg{display:inline-block;vertical-align:middle;margin-right:.3em}"
     ".ll-readout{margin-top:.3em;min-height:1.4em;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}"
+    ".ll-explorer sup,.ll-explorer sub,.ll-player sup,.ll-player sub{font-size:12px}"
     ".ll-svg{display:block;overflow:visible}.ll-vector svg{max-width:100%;height:auto}"
     ".ll-svg text{font-family:inherit;font-size:12px;fill:var(--ll-ink)}"
     ".ll-svg .ll-idx,.ll-svg .ll-tick{fill:var(--ll-muted)}.ll-svg .ll-bold{font-weight:700}"
