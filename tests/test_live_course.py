@@ -65,7 +65,9 @@ def stored_counts(notebook) -> dict[str, int]:
     html = [o["data"]["text/html"] for c in nb["cells"] if c["cell_type"] == "code"
             for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
     text = ["".join(h) if isinstance(h, list) else h for h in html]
-    return {kind: sum(t.count(f'<div class="ll-{kind}" ') for t in text) for kind in ("explorer", "player")}
+    counts = {kind: sum(t.count(f'<div class="ll-{kind}" ') for t in text) for kind in ("explorer", "player")}
+    counts["still"] = sum(t.count('data-ll-still="true"') for t in text)  # viz.show: no sliders, never live
+    return counts
 
 
 @pytest.fixture(scope="module")
@@ -291,8 +293,8 @@ def test_chapter_works_in_jupyterlab(binder, browser, notebook):
         # 2. Run All: live explorers (anywidget), freshly made players
         lab.run_all(timeout_s=240)
         assert lab.problems() == []
-        live = lab.notebook.locator(".jp-OutputArea-output .ll-explorer")
-        expect(live).to_have_count(expected["explorer"], timeout=30_000)
+        live = lab.notebook.locator(".jp-OutputArea-output .ll-explorer:not([data-ll-still])")
+        expect(live).to_have_count(expected["explorer"] - expected["still"], timeout=30_000)
         for i in range(live.count()):
             root = live.nth(i)
             assert root.locator("script").count() == 0, "a stored explorer survived Run All"

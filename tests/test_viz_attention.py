@@ -93,17 +93,6 @@ def test_soft_lookup_explorer_is_data_and_fits_in_a_page():
     assert ex.payload < 250_000
 
 
-def test_soft_lookup_figure_shows_the_weights_of_the_library():
-    ex = va.lookup_example()
-    fig = va.soft_lookup_figure(query=3, temperature=0.5)
-    plane, bars = fig.axes
-    assert plane.get_xlabel() == "dimension 1" and bars.get_xlabel() == "key (value)"
-    assert "query q3, temperature 0.5" in fig._suptitle.get_text()
-    np.testing.assert_allclose([b.get_height() for b in bars.patches], _softmax_weights(3, 0.5))
-    assert f"{_softmax_weights(3, 0.5) @ ex['values']:.1f}" in bars.get_title()
-    assert min(t.get_fontsize() for t in plane.texts + bars.texts) >= viz.MIN_FONT_PT
-
-
 def test_soft_lookup_readout_limits():
     sharp = va.soft_lookup_readout(0, 0.01)
     assert "max weight <b>1.00</b> on k0" in sharp and "entropy <b>0.00</b> bits" in sharp

@@ -88,19 +88,6 @@ def test_dropout_explorer_frames_and_readouts_differ_per_slider():
     assert "data:image" not in ex.html and "<img" not in ex.html and ex.payload < 250_000
 
 
-def test_dropout_mask_figure_shows_input_mask_and_scaled_output():
-    fig = vd.dropout_mask_figure(p=0.25, seed=1)
-    titles = [ax.get_title() for ax in fig.axes]
-    assert titles[0] == "input activations x"
-    assert titles[1].startswith("mask:") and "kept" in titles[1]
-    assert "1.33" in titles[2]
-    assert all(ax.get_xlabel() == "feature" and ax.get_ylabel() == "example" for ax in fig.axes)
-    _, _, y = _expected(0.25, 1)
-    written = [float(t.get_text()) for t in fig.axes[2].texts]
-    np.testing.assert_allclose(written, np.round(y.ravel(), 1), atol=0.051)
-    assert min(t.get_fontsize() for ax in fig.axes for t in ax.texts) >= viz.MIN_FONT_PT
-
-
 def test_dropout_readout_numbers():
     text = vd.dropout_readout(p=0.5, seed=0)
     drop = ll.Dropout(0.5, rng=np.random.default_rng(0))

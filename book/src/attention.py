@@ -79,8 +79,10 @@ rng = viz.setup(seed=0)
 # A query (the arrow) points between keys k2 and k3, so those two get most of the weight and the
 # output, $\sum_j w_j v_j$, lands between their values:
 
-# %% mystnb={"image": {"alt": "Two panels. Left: six keys as points in the plane, labelled with their values 10 to 60, and an orange query arrow pointing up and to the left; the keys k2 and k3 near its direction are drawn largest. Right: a bar chart of the query's six weights, about 0.45 on k2 and 0.42 on k3 and little elsewhere; the output is 34.3."}}
-viz.attention.soft_lookup_figure(query=2, temperature=0.5);
+# %%
+viz.show(viz.attention.soft_lookup_frame(query=2, temperature=0.5), title="Attention as a soft look-up",
+         readout=viz.attention.soft_lookup_readout(query=2, temperature=0.5),
+         alt="Two panels. Left: six keys as points in the plane, labelled with their values 10 to 60, and an orange query arrow pointing up and to the left; the keys k2 and k3 near its direction are drawn largest. Right: a bar chart of the query's six weights, about 0.45 on k2 and 0.42 on k3 and little elsewhere; the output is 34.3.")
 
 # %% [markdown]
 # A **temperature** $\tau$ changes how decisive the look-up is. The code below divides the query

@@ -73,8 +73,10 @@ rng = viz.setup(seed=0)
 # and "drop" with probability $p$, independently. Dropped units become 0; kept units are
 # multiplied by $1/(1-p)$ — here 2 — for a reason we will come to in a moment.
 
-# %% mystnb={"image": {"alt": "Three 5 by 8 grids. Left: input activations between 0 and about 2. Middle: the mask, each cell marked keep (black) or drop (white), 24 of 40 kept. Right: the output, zero where dropped and twice the input where kept."}}
-viz.dropout.dropout_mask_figure(p=0.5, seed=0);
+# %%
+viz.show(viz.dropout.dropout_mask_frame(p=0.5, seed=0), title="A dropout mask, p = 0.5",
+         readout=viz.dropout.dropout_readout(p=0.5, seed=0),
+         alt="Three 5 by 8 grids. Left: input activations between 0 and about 2. Middle: the mask, each cell labelled keep or drop (dropped cells shaded dark), 24 of 40 kept. Right: the output, zero where dropped and twice the input where kept.")
 
 # %% [markdown]
 # On the next forward pass a new mask is drawn, so over training every unit is sometimes

@@ -13,7 +13,8 @@ The rooms:
 * :mod:`._scene` — interactive figures as data: :func:`frame`, :func:`grid`, :class:`Chart`.
 * :mod:`._widget` — the HTML and the one JavaScript renderer that draws those frames as SVG with
   real text, on the website without a kernel (:class:`Explorer`, :class:`Animation`) and live.
-* :mod:`._live` — :func:`explore`: precomputed for the website (``LAYERS_LIB_STATIC=1``, as the
+* :mod:`._live` — :func:`explore` (and :func:`show`, one frame without sliders): precomputed for
+  the website (``LAYERS_LIB_STATIC=1``, as the
   notebook runner and nbval set it, or outside a kernel) or live in a kernel (an anywidget whose
   front end is the same HTML and renderer; each slider move asks Python for that setting).
 * :mod:`._steps` — what the step-by-step players share.
@@ -26,14 +27,14 @@ Make an explorer or a player the *last expression* of its cell so that it is dis
 import importlib
 import pkgutil
 
-from ._live import LiveExplorer, explore, static_mode
+from ._live import LiveExplorer, explore, held_fixed, show, static_mode
 from ._plot import *  # noqa: F401,F403
 from ._plot import __all__ as _plot_all
 from ._scene import ROLES, Chart, frame, grid, message, nice_ticks
 from ._widget import Animation, Explorer
 
-__all__ = [*_plot_all, "explore", "Explorer", "LiveExplorer", "Animation", "static_mode",
-           "frame", "grid", "message", "Chart", "ROLES", "nice_ticks",
+__all__ = [*_plot_all, "explore", "show", "Explorer", "LiveExplorer", "Animation", "static_mode",
+           "held_fixed", "frame", "grid", "message", "Chart", "ROLES", "nice_ticks",
            "conv_animation", "conv_backward_animation", "multichannel_conv_animation",  # noqa: F405
            "pool_animation"]  # noqa: F405
 

@@ -16,7 +16,7 @@ import numpy as np
 from ._scene import as_frame
 from ._widget import _BIND_JS, MAX_FRAMES, Explorer, readout_html, skeleton
 
-__all__ = ["explore", "LiveExplorer", "static_mode"]
+__all__ = ["explore", "show", "LiveExplorer", "static_mode", "held_fixed"]
 
 # The live explorer's front end (an anywidget ES module): the same HTML and the same ``bind``;
 # frames come from the kernel (trait ``frame``) when the reader moves a slider (trait ``request``).
@@ -55,6 +55,21 @@ def _live_kernel() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def held_fixed(values: Mapping[str, Sequence]) -> tuple[dict[str, list], Callable[..., dict]]:
+    """Split ``{name: [values]}`` for :func:`explore`: a list with more than one value becomes a
+    slider, a list with one value is held fixed. Returns the sliders and ``complete(**setting)``,
+    which adds the fixed values to a slider setting.
+
+    Examples:
+        >>> sliders, complete = held_fixed({"kernel_size": [1, 3], "stride": [2]})
+        >>> sliders, complete(kernel_size=3)
+        ({'kernel_size': [1, 3]}, {'stride': 2, 'kernel_size': 3})
+    """
+    fixed = {name: list(v)[0] for name, v in values.items() if len(v) == 1}
+    sliders = {name: list(v) for name, v in values.items() if len(v) > 1}
+    return sliders, lambda **setting: {**fixed, **setting}
 
 
 def _check_params(params) -> dict[str, list]:
@@ -293,3 +308,18 @@ def explore(draw: Callable, params: Mapping[str, Sequence], readout: Callable | 
             answers.append(_answer(predict, setting))
     return Explorer(title, params, frames, readouts, alts, start=_frame_index(params, start),
                     question=predict[0] if predict else None, answers=answers if predict else None)
+
+
+def show(frame, title: str = "", alt: str = "", readout=None) -> Explorer:
+    """One frame drawn by the explorers' renderer, without sliders: a static figure that is data
+    (real text, the page's light or dark theme, sized to the page), the same on the website and
+    in a kernel. ``frame`` is what an explorer's draw function returns; ``readout`` an optional
+    line under it (plain text or the simple tags of :func:`explore`).
+
+    Examples:
+        >>> from layers_lib.viz import grid
+        >>> fig = show(grid(["cc"], title="two cells"), title="A grid", alt="Two plain cells.")
+        >>> fig, fig.frames[0]["panels"][0]["c"]
+        (Explorer('A grid': , 1 frames), 2)
+    """
+    return Explorer(title, {}, [as_frame(frame)], [readout_html(readout)], [alt or title])

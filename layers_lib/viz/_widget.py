@@ -435,8 +435,11 @@ def skeleton(kind: str, title: str, controls: list[tuple[str, list[str]]], start
     digest = hashlib.sha1(json.dumps(identity).encode(), usedforsecurity=False).hexdigest()
     positions = np.unravel_index(start, [len(labels) for _, labels in controls])
     # data-lm-suppress-shortcuts: JupyterLab (Lumino) ignores its keyboard shortcuts inside it
-    parts = [f'<div class="ll-{kind}" id="ll-{digest[:12]}" role="group" data-lm-suppress-shortcuts="true" '
-             f'aria-label="{esc(title)} (interactive figure)">',
+    # a figure without sliders (viz.show) is marked still: it is the same in a kernel, never live
+    still = ' data-ll-still="true"' if not controls else ""
+    kind_label = "figure" if not controls else "interactive figure"
+    parts = [f'<div class="ll-{kind}" id="ll-{digest[:12]}"{still} role="group" '
+             f'data-lm-suppress-shortcuts="true" aria-label="{esc(title)} ({kind_label})">',
              f"<style>{_CSS}</style>",
              f'<div class="ll-caption">{esc(title)}</div>',
              '<div class="ll-controls">']

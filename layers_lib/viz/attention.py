@@ -4,8 +4,7 @@
   queries, for the soft look-up picture and explorer;
 * :func:`soft_lookup_frame`, :func:`soft_lookup_readout` — one frame of the explorer over the
   query and the temperature, as data drawn in the page: the keys and the query in the plane, and
-  the weights of that query as bars; :func:`soft_lookup_figure` is the same picture as a static
-  matplotlib figure;
+  the weights of that query as bars (``viz.show`` draws one setting as a still figure);
 * :func:`entropy_bits` — the entropy of each row of attention weights;
 * :func:`scaling_figure` — curves against the key dimension ``d`` in a grid of panels (the
   "why divide by √d" experiment);
@@ -30,7 +29,7 @@ from matplotlib.patches import Rectangle
 import layers_lib as ll
 from layers_lib.viz._plot import MIN_FONT_PT
 
-__all__ = ["lookup_example", "entropy_bits", "soft_lookup_frame", "soft_lookup_readout", "soft_lookup_figure",
+__all__ = ["lookup_example", "entropy_bits", "soft_lookup_frame", "soft_lookup_readout",
            "scaling_figure", "mask_figure", "head_heatmaps", "head_weights_frame", "head_explorer",
            "retrieval_figure"]
 
@@ -153,63 +152,6 @@ def soft_lookup_readout(query: int = 0, temperature: float = 1.0, example: Mappi
     return (f"q{query}, temperature {temperature:g}: max weight <b>{w[best]:.2f}</b> on k{best}; "
             f"entropy <b>{h:.2f}</b> bits (uniform: {np.log2(len(w)):.2f}); "
             f"output {out[query]:.1f} (hard look-up: {v[best]:g})")
-
-
-def soft_lookup_figure(query: int = 0, temperature: float = 1.0,
-                       example: Mapping | None = None) -> plt.Figure:
-    """:func:`soft_lookup_frame` as a static matplotlib figure (for a picture that does not move).
-
-    Left: the keys (marker area ∝ the weight this query gives them) and the query as an arrow.
-    Right: the query's weights as bars, with the output ``sum_j w_j v_j`` in the title. The weights
-    are ``softmax(q · k_j / (sqrt(d) · temperature))``, computed by
-    :func:`layers_lib.scaled_dot_product_attention`.
-
-    Args:
-        query: which query (row) to show.
-        temperature: divides the scores; small = a sharp (almost hard) look-up, large = an average.
-        example: ``{"keys", "values", "queries"}`` (default :func:`lookup_example`).
-
-    Examples:
-        >>> fig = soft_lookup_figure(query=1, temperature=0.5)
-        >>> [ax.get_xlabel() for ax in fig.axes]
-        ['dimension 1', 'key (value)']
-    """
-    q, k, v, weights, out = _lookup(query, temperature, example)
-    w = weights[query]
-    S = len(k)
-    fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.9), gridspec_kw={"width_ratios": [1.0, 1.25]})
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.84, wspace=0.3)
-    ax = axes[0]
-    ax.axhline(0, color="0.85", lw=0.6, zorder=0)
-    ax.axvline(0, color="0.85", lw=0.6, zorder=0)
-    ax.scatter(k[:, 0], k[:, 1], s=30 + 600 * w, color="#1b9e77", edgecolor="black", lw=0.6, zorder=3)
-    for j, (x, y) in enumerate(k):  # labels radially outside the markers
-        r = float(np.hypot(x, y)) or 1.0
-        off = _label_offset(w[j])  # clear of the marker, whose area grows with the weight
-        ax.text(x + (off + 0.12) * x / r, y + off * y / r, f"k{j}: {v[j]:g}", fontsize=MIN_FONT_PT,
-                ha="center", va="center")
-    ax.annotate("", q[query], (0, 0), arrowprops={"arrowstyle": "-|>", "color": "#d95f02", "lw": 2})
-    ax.text(*(q[query] * 1.1), f"q{query}", color="#d95f02", fontsize=11, ha="center", va="center",
-            fontweight="bold")
-    lim = _plane_limit(k, q)
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    ax.set_aspect("equal")
-    ax.set_xlabel("dimension 1")
-    ax.set_ylabel("dimension 2")
-    ax.set_title("keys (area grows with the weight) and the query", fontsize=MIN_FONT_PT)
-
-    ax = axes[1]
-    ax.bar(range(S), w, color="#1f3b73")
-    for j, wj in enumerate(w):
-        ax.text(j, wj + 0.02, f"{wj:.2f}", ha="center", fontsize=MIN_FONT_PT)
-    ax.set_ylim(0, 1.12)
-    ax.set_xticks(range(S), [f"k{j}\n({v[j]:g})" for j in range(S)], fontsize=MIN_FONT_PT)
-    ax.set_xlabel("key (value)")
-    ax.set_ylabel(f"weight of query q{query}")
-    ax.set_title(f"weights; output = Σ w·v = {out[query]:.1f}", fontsize=MIN_FONT_PT)
-    fig.suptitle(f"Soft look-up: query q{query}, temperature {temperature:g}")
-    return fig
 
 
 def scaling_figure(d, panels: Mapping[str, Mapping[str, Sequence[float]]], title: str = "Scores against d",

@@ -494,13 +494,8 @@ def transposed_geometry_explorer(h: int = 3, w: int = 3, kernel_size=(1, 2, 3, 4
     with one value is held fixed. The read-out writes the output-size formula with the numbers."""
     from layers_lib import viz
 
-    grid = {"kernel_size": list(kernel_size), "stride": list(stride), "padding": list(padding),
-            "output_padding": list(output_padding)}
-    fixed = {name: values[0] for name, values in grid.items() if len(values) == 1}
-    sliders = {name: values for name, values in grid.items() if len(values) > 1}
-
-    def full(**moved):
-        return {**fixed, **moved}
+    sliders, full = viz.held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
+                                    "output_padding": output_padding})
 
     def readout(**moved):
         st = full(**moved)
@@ -551,13 +546,8 @@ def geometry_explorer(h: int = 7, w: int = 7, kernel_size=(1, 2, 3, 4, 5), strid
     """
     from layers_lib import viz
 
-    grid = {"kernel_size": list(kernel_size), "stride": list(stride), "padding": list(padding),
-            "dilation": list(dilation)}
-    fixed = {name: values[0] for name, values in grid.items() if len(values) == 1}
-    sliders = {name: values for name, values in grid.items() if len(values) > 1}
-
-    def full(**moved):
-        return {**fixed, **moved}
+    sliders, full = viz.held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
+                                    "dilation": dilation})
 
     def draw(**moved):
         return conv_geometry_frame(h, w, **full(**moved), hide_output=predict)

@@ -1,6 +1,6 @@
 """Figures for the dropout chapter: a dropout mask on a grid of activations (the frame of the
-chapter's explorer, :func:`dropout_mask_frame`, as data drawn in the page, and the same picture as
-a static figure, :func:`dropout_mask_figure`), feature maps under element-wise and channel-wise
+chapter's explorer, :func:`dropout_mask_frame`, as data drawn in the page; ``viz.show`` draws one
+setting as a still figure), feature maps under element-wise and channel-wise
 dropout, and the learning curves of the overfitting experiment.
 
 Every ``*_figure`` / ``compare_*`` / ``plot_*`` function returns a matplotlib Figure with a title
@@ -15,7 +15,7 @@ import numpy as np
 import layers_lib as ll
 from layers_lib.viz._plot import MIN_FONT_PT
 
-__all__ = ["example_activations", "dropout_mask_frame", "dropout_mask_figure", "dropout_readout",
+__all__ = ["example_activations", "dropout_mask_frame", "dropout_readout",
            "compare_feature_maps", "plot_overfitting"]
 
 
@@ -75,44 +75,6 @@ def dropout_mask_frame(p: float = 0.5, seed: int = 0, shape=(5, 8)) -> dict:
     return frame(inputs, mask, output, title=f"Dropout with p = {p:g} (probability of dropping), seed {seed}",
                  notes=[f"rows: examples, columns: features; survivors × 1/(1 − p) = {_scale(p)}; "
                         "input and output shaded on one scale"])
-
-
-def _grid(ax, values, cmap, vmin, vmax, fmt, title):
-    ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
-    mid = (vmin + vmax) / 2
-    for (i, j), v in np.ndenumerate(values):
-        if fmt:
-            ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=MIN_FONT_PT,
-                    color="white" if v > mid else "black")
-    ax.set_xticks(range(values.shape[1]))
-    ax.set_yticks(range(values.shape[0]))
-    ax.tick_params(labelsize=MIN_FONT_PT)
-    ax.set_xlabel("feature")
-    ax.set_ylabel("example")
-    ax.set_title(title, fontsize=11)
-
-
-def dropout_mask_figure(p: float = 0.5, seed: int = 0, shape=(5, 8)) -> plt.Figure:
-    """:func:`dropout_mask_frame` as a static matplotlib figure: the input, the mask and the
-    output, each panel shaded in greys on its own range.
-
-    Examples:
-        >>> fig = dropout_mask_figure(p=0.25, seed=1)
-        >>> [ax.get_title()[:5] for ax in fig.axes]
-        ['input', 'mask:', 'outpu']
-    """
-    x, keep, y = _apply(p, seed, shape)
-    fig, axes = plt.subplots(1, 3, figsize=(13.5, 3.6), layout="constrained")
-    _grid(axes[0], x, "Greys", 0.0, max(x.max(), 1e-9), ".1f", "input activations x")
-    _grid(axes[1], keep.astype(float), "Greys", 0.0, 1.0, "",
-          f"mask: {keep.sum()} of {keep.size} kept (white = dropped)")
-    for (i, j), k in np.ndenumerate(keep):
-        axes[1].text(j, i, "keep" if k else "drop", ha="center", va="center", fontsize=MIN_FONT_PT,
-                     color="white" if k else "black")
-    _grid(axes[2], y, "Greys", 0.0, max(y.max(), 1e-9), ".1f",
-          f"output = x · mask / (1 − p),  scale {_scale(p)}")
-    fig.suptitle(f"Dropout with p = {p} (probability of dropping), seed {seed}", fontsize=12)
-    return fig
 
 
 def _scale(p: float) -> str:

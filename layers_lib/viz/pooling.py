@@ -222,13 +222,8 @@ def pool_explorer(x, kernel_size=(1, 2, 3, 4), stride=(1, 2, 3, 4), padding=(0, 
     from layers_lib import viz
 
     x = np.asarray(x, dtype=float)
-    grid = {"kernel_size": list(kernel_size), "stride": list(stride), "padding": list(padding),
-            "mode": list(mode), "ceil_mode": list(ceil_mode)}
-    fixed = {name: values[0] for name, values in grid.items() if len(values) == 1}
-    sliders = {name: values for name, values in grid.items() if len(values) > 1}
-
-    def full(**moved):
-        return {**fixed, **moved}
+    sliders, full = viz.held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
+                                    "mode": mode, "ceil_mode": ceil_mode})
 
     def draw(**moved):
         return pool_geometry_frame(x, **full(**moved), hide_output=predict)
