@@ -160,10 +160,11 @@ _BIND_JS = r"""function (root, d, live) {
                        "%, var(--ll-bg))");
         hot = p.heat[i][j] > 0.55;
       }
-      if (role === "x") {
-        var a = cell * 0.3, b = cell * 0.7;
-        svg("path", {d: "M" + (x + a) + " " + (y + a) + "L" + (x + b) + " " + (y + b) + "M" + (x + b) + " " +
-                     (y + a) + "L" + (x + a) + " " + (y + b), "class": "ll-cross"}, s);
+      if (role === "x") {  // a large cross, or a small one in the top-right corner of a cell with a number
+        var small = p.labels && p.labels[i][j] !== "", x0 = x + cell * (small ? 0.7 : 0.3),
+            x1 = x + cell * (small ? 0.9 : 0.7), y0 = y + cell * (small ? 0.1 : 0.3), y1 = y + cell * (small ? 0.3 : 0.7);
+        svg("path", {d: "M" + x0 + " " + y0 + "L" + x1 + " " + y1 + "M" + x1 + " " + y0 + "L" + x0 + " " + y1,
+                     "class": "ll-cross"}, s);
       }
       if (p.labels && p.labels[i][j] !== "")
         text(s, x + cell / 2, y + cell / 2, p.labels[i][j], "ll-i" + role + (hot ? " ll-hot" : ""));
