@@ -7,6 +7,11 @@ the median over ``--rounds`` rounds of (layers_lib best / torch best). The peak 
 layers_lib forward pass (tracemalloc, NumPy allocations) is printed beside the size of the input
 and output, to show that no forward pass materialises more than the im2col matrix it needs.
 
+The last lines give the geometric mean of the ratios, this machine's float32 GEMM throughput
+(the best of a few ``np.matmul`` of two 2048 x 2048 matrices, on the same threads) and, for each
+convolution, the FLOP rate both libraries reach as a share of it: forward, weight gradient and
+input gradient are each ``2 * N * C_out * H_out * W_out * C_in/groups * kh * kw`` FLOPs.
+
 Usage:
     python benchmarks/bench.py                 # all workloads
     python benchmarks/bench.py --only conv     # workloads whose name contains "conv"
@@ -15,19 +20,25 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import statistics
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import torch
 
-import layers_lib as ll
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+import layers_lib as ll  # noqa: E402
 
-FEED_FORWARD_TARGET = 2.0
-SEQUENCE_TARGET = 3.0
+# issue 17: every workload within 1.5x of torch, and a geometric mean of at most 1.0
+FEED_FORWARD_TARGET = 1.5
+SEQUENCE_TARGET = 1.5
+GEOMEAN_TARGET = 1.0
 
 
 def _threads() -> int:
@@ -99,6 +110,27 @@ def best_of(fn, inner: int, *args) -> float:
     return best
 
 
+def gemm_peak_flops(size: int = 2048, repeats: int = 5) -> float:
+    """This machine's float32 matrix-product throughput (FLOP/s): the best of ``repeats`` products
+    of two ``size x size`` matrices with ``np.matmul``."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.normal(size=(size, size)).astype(np.float32) for _ in range(2))
+    a @ b  # warm-up
+    return 2 * size**3 / best_of(np.matmul, repeats, a, b)
+
+
+def conv_flops(module, x_shape) -> float | None:
+    """Forward + weight gradient + input gradient of a Conv2d on ``x_shape``; None for other layers."""
+    if not isinstance(module, ll.Conv2d):
+        return None
+    n, _, h, w = x_shape
+    (kh, kw), (sh, sw), (dh, dw) = module.kernel_size, module.stride, module.dilation
+    (top, bottom), (left, right) = module._pads
+    ho = (h + top + bottom - dh * (kh - 1) - 1) // sh + 1
+    wo = (w + left + right - dw * (kw - 1) - 1) // sw + 1
+    return 3 * 2 * n * module.out_channels * ho * wo * module.in_channels // module.groups * kh * kw
+
+
 def peak_forward_bytes(module, xs) -> int:
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -126,6 +158,7 @@ def main(argv=None) -> int:
     print("-" * len(header))
     failures = 0
     rng = np.random.default_rng(0)
+    all_ratios, conv_rates = [], []
     for name, target, make_ll, make_torch, shapes in workloads():
         if args.only.lower() not in name.lower():
             continue
@@ -147,12 +180,28 @@ def main(argv=None) -> int:
             t_ll.append(a)
             t_t.append(b)
         ratio = statistics.median(ratios)
+        all_ratios.append(ratio)
+        flops = conv_flops(m_ll, shapes[0])
+        if flops is not None:
+            conv_rates.append((name, flops / statistics.median(t_ll), flops / statistics.median(t_t)))
         peak = peak_forward_bytes(m_ll, xs) / 2**20
         ok = ratio <= target
         failures += not ok
         print(f"{name:<40} {statistics.median(t_ll) * 1e3:9.2f}ms {statistics.median(t_t) * 1e3:7.2f}ms "
               f"{ratio:6.2f} {target:6.1f}  {peak:11.1f}  {'ok' if ok else 'OVER TARGET'}", flush=True)
-    print(f"{failures} workload(s) over target")
+    if all_ratios:
+        geomean = math.exp(statistics.fmean(math.log(r) for r in all_ratios))
+        ok = geomean <= GEOMEAN_TARGET
+        failures += not ok
+        print(f"{'geometric mean of the ratios':<40} {'':>11} {'':>9} {geomean:6.2f} {GEOMEAN_TARGET:6.1f}  "
+              f"{'':>11}  {'ok' if ok else 'OVER TARGET'}")
+    if conv_rates:
+        peak = gemm_peak_flops()
+        print(f"float32 GEMM peak (np.matmul 2048x2048, {threads} threads): {peak / 1e9:.0f} GFLOP/s")
+        for name, rate_ll, rate_t in conv_rates:
+            print(f"  {name:<38} layers_lib {rate_ll / 1e9:6.0f} GFLOP/s = {rate_ll / peak:4.0%} of peak, "
+                  f"torch {rate_t / 1e9:6.0f} GFLOP/s = {rate_t / peak:4.0%}")
+    print(f"{failures} target(s) missed")
     return 1 if failures else 0
 
 

@@ -21,7 +21,8 @@ each image, ``cols[n]`` of shape ``(C*kh*kw, H_out*W_out)``, rows ordered like
 (NumPy runs the stack of products in one call). The backward pass reuses the cached im2col
 matrices for ``dW`` and computes ``dx`` either as a convolution of ``dout`` with the flipped
 kernel (stride 1) or by adding the columns of ``W.T @ dout`` back onto the pixels they were read
-from (*col2im*, one strided slice-add per kernel tap). Groups add a group axis: a batch of
+from (*col2im*, one slice-add per kernel tap, done per phase of the stride so that each add runs
+along contiguous rows). Groups add a group axis: a batch of
 independent products.
 """
 
@@ -133,16 +134,27 @@ def _im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out_hw, works
 def _col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) -> np.ndarray:
     """The adjoint of :func:`_im2col`: add every entry back onto the pixel it was read from.
 
-    One strided slice-add per kernel tap ``(i, j)`` (``kh*kw`` of them), no ``np.add.at``."""
+    One slice-add per kernel tap ``(i, j)`` (``kh*kw`` of them), no ``np.add.at``; with a stride,
+    the taps are grouped by the phase of the pixels they reach, so each add runs along whole rows."""
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
-    n, c = padded_shape[:2]
+    n, c, hp, wp = padded_shape
     taps = cols.reshape(n, c, kh, kw, ho, wo)
+    # Tap (i, j) of window (oh, ow) reads pixel (oh*sh + i*dh, ow*sw + j*dw). Split the pixels into
+    # the sh*sw phases (row % sh, column % sw): within a phase the tap's pixels are a contiguous
+    # (Ho, Wo) block, so each slice-add runs along whole rows instead of every sh-th number.
     xp = np.zeros(padded_shape, dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):  # tap (i, j) of every window: a strided (N, C, Ho, Wo) view of xp
-            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-            cols_ = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
-            xp[:, :, rows, cols_] += taps[:, :, i, j]
+    for p in range(sh):
+        for q in range(sw):
+            phase = np.zeros((n, c, -(-(hp - p) // sh), -(-(wp - q) // sw)), dtype=cols.dtype)
+            for i in range(kh):
+                if i * dh % sh != p:
+                    continue
+                for j in range(kw):
+                    if j * dw % sw != q:
+                        continue
+                    a, b = i * dh // sh, j * dw // sw
+                    phase[:, :, a:a + ho, b:b + wo] += taps[:, :, i, j]
+            xp[:, :, p::sh, q::sw] = phase
     return xp
 
 

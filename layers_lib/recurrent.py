@@ -13,6 +13,15 @@ depend on the recurrence: the input projection ``gx = x W_ih^T + b_ih`` (one mat
 The cells therefore return the gradients of their *pre-activations*, ``dgx`` (input side) and
 ``dgh`` (hidden side), plus the gradient flowing back to the previous state.
 
+The cells are the readable definition, and :class:`RNN` runs them as they are. :class:`LSTM` and
+:class:`GRU` run the same arithmetic through a fused loop (``_lstm_steps`` / ``_gru_steps`` and
+their backward passes) that writes every step into arrays allocated once for the whole sequence
+(``out=`` everywhere, no per-step temporaries or dictionaries). The sigmoid gates are computed as
+``(1 + tanh(a/2)) / 2`` with the halving folded into their rows of the weights (exact in floating
+point), so one ``tanh`` serves all the gates of a step; the LSTM loop works *feature-major*
+(``(4H, N)`` per step), where each gate is a contiguous block of rows and BLAS runs the small
+per-step product faster. The tests check that the fused loops and the cells give the same numbers.
+
 Conventions (PyTorch's):
 
 * always batch-first: input ``(N, T, input_size)``, like ``torch.nn.LSTM(..., batch_first=True)``;
@@ -206,6 +215,213 @@ def gru_cell_backward(dh, cache):
     return dgx, dgh, dh * z + dgh @ cache["w_hh"]
 
 
+# -- the fused loops: the cells' arithmetic over a whole sequence, into preallocated arrays ---------
+def _steps(T: int, reverse: bool) -> range:
+    """The time steps in the order a direction runs them."""
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def _previous(seq: np.ndarray, first: np.ndarray, reverse: bool) -> np.ndarray:
+    """The state each step read, ``(T, N, H)``: ``seq`` shifted by one step, ``first`` at the start."""
+    prev = np.empty(seq.shape, dtype=seq.dtype)
+    if reverse:
+        prev[:-1], prev[-1] = seq[1:], first
+    else:
+        prev[1:], prev[0] = seq[:-1], first
+    return prev
+
+
+def _half_rows(G: int, H: int, tanh_block: int, dtype) -> np.ndarray:
+    """``(G,)``: 1/2 for the rows of sigmoid gates, 1 for the tanh block ``tanh_block``.
+
+    ``sigmoid(a) = (1 + tanh(a/2)) / 2``: with the sigmoid rows of ``gx`` and ``W_hh`` halved (exact
+    in floating point), one ``tanh`` over all blocks gives ``tanh(a/2)`` for the gates and ``tanh(a)``
+    for the candidate, and ``* half + half`` (0 for the candidate) finishes the sigmoids."""
+    half = np.full(G, 0.5, dtype=dtype)
+    half[tanh_block * H:(tanh_block + 1) * H] = 1.0
+    return half
+
+
+def _lstm_steps(x, w_ih, bias, h0, c0, w_hh, hs, reverse=False):
+    """The forward loop of :func:`lstm_cell_forward` over a sequence, *feature-major*: every step
+    works on ``(4H, N)`` arrays (``a = W_hh h_{t-1}`` with ``h`` a column per sequence), so that
+    each gate is a contiguous block of rows and the product ``(4H, H) @ (H, N)`` suits BLAS better
+    than ``(N, H) @ (H, 4H)`` for a small batch.
+
+    Args:
+        x: ``(T, N, D)``, time-major input; w_ih: ``(4H, D)``; bias: ``b_ih + b_hh`` ``(4H,)`` or ``None``.
+        h0, c0: ``(N, H)``; w_hh: ``(4H, H)``.
+        hs: a ``(T, N, H)`` array (or view) that receives every ``h_t``.
+        reverse: run from the last step to the first.
+
+    Returns:
+        ``(gates, c, tanh_c, h)``: the activations ``(T, 4H, N)`` in the order ``(i, f, g, o)``,
+        the cell states, their tanh and the hidden states, ``(T, H, N)`` each.
+    """
+    T, N, D = x.shape
+    G, H, dt = w_ih.shape[0], w_ih.shape[0] // 4, x.dtype
+    half = _half_rows(G, H, 2, dt)
+    shift = half.copy()
+    shift[2 * H:3 * H] = 0.0
+    half_cols, shift_cols = np.repeat(half, N).reshape(G, N), np.repeat(shift, N).reshape(G, N)
+    # the input side of every step in one matmul, halved for the sigmoid gates, the bias as an
+    # extra input fixed at 1: (4H, D + 1) @ (D + 1, T*N), then one transposing copy to (T, 4H, N)
+    x1 = np.ones((T * N, D + 1), dtype=dt)
+    x1[:, :D] = x.reshape(T * N, D)
+    w1 = np.zeros((G, D + 1), dtype=dt)
+    w1[:, :D] = w_ih
+    if bias is not None:
+        w1[:, D] = bias
+    w1 *= half[:, None]
+    gx = np.ascontiguousarray((w1 @ x1.T).reshape(G, T, N).transpose(1, 0, 2))  # (T, 4H, N)
+    w = w_hh * half[:, None]  # (4H, H)
+    gates = np.empty((T, G, N), dtype=dt)
+    c, tanh_c, h_all = (np.empty((T, H, N), dtype=dt) for _ in range(3))
+    ig = np.empty((H, N), dtype=dt)
+    h, c_prev = np.ascontiguousarray(h0.T), np.ascontiguousarray(c0.T)
+    for t in _steps(T, reverse):
+        a = gates[t]
+        np.matmul(w, h, out=a)
+        a += gx[t]  # (4H, N): a/2 for i, f, o and a for g
+        np.tanh(a, out=a)
+        a *= half_cols
+        a += shift_cols  # i, f, g, o
+        np.multiply(a[H:2 * H], c_prev, out=c[t])  # f * c_{t-1}
+        np.multiply(a[:H], a[2 * H:3 * H], out=ig)  # i * g
+        c[t] += ig
+        np.tanh(c[t], out=tanh_c[t])
+        np.multiply(a[3 * H:], tanh_c[t], out=h_all[t])  # h_t = o * tanh(c_t)
+        h, c_prev = h_all[t], c[t]
+    hs[...] = h_all.transpose(0, 2, 1)
+    return gates, c, tanh_c, h_all
+
+
+def _lstm_steps_backward(dh_seq, dh_n, dc_n, gates, c, c0, tanh_c, h_all, w_hh, reverse=False):
+    """Backward of :func:`_lstm_steps`, step by step as :func:`lstm_cell_backward`, feature-major.
+
+    Args:
+        dh_seq: ``(T, N, H)``, the gradient reaching each ``h_t`` from the outputs.
+        dh_n, dc_n: ``(N, H)``, from ``h_n`` and ``c_n`` (not modified).
+        gates, c, tanh_c, h_all: from the forward loop; c0: ``(N, H)``, the initial cell state.
+
+    Returns:
+        ``(da, dh_0, dc_0)`` with ``da`` the gradient of the gate pre-activations ``(T, N, 4H)``.
+    """
+    T, G, N = gates.shape
+    H, dt = G // 4, gates.dtype
+    dh_seq = np.ascontiguousarray(dh_seq.transpose(0, 2, 1), dtype=dt)  # (T, H, N)
+    w_t = np.ascontiguousarray(w_hh.T)  # (H, 4H)
+    c0 = np.ascontiguousarray(c0.T)
+    da = np.empty((T, G, N), dtype=dt)
+    tmp, one_minus = np.empty((H, N), dtype=dt), np.empty((G, N), dtype=dt)
+    steps = _steps(T, not reverse)  # the reverse of the forward order
+    dh = dh_n.T + dh_seq[steps[0]]
+    dc = np.array(dc_n.T, dtype=dt)
+    for k, t in enumerate(steps):
+        a, d = gates[t], da[t]
+        i, f, g, o = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        di, df, dg, do = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
+        # the cell is reached directly and through h: dc += dh * o (1 - tanh(c)^2), o tanh(c) = h
+        np.multiply(h_all[t], tanh_c[t], out=tmp)
+        np.subtract(o, tmp, out=tmp)
+        tmp *= dh
+        dc += tmp
+        np.multiply(dc, g, out=di)
+        np.multiply(dc, c0 if k + 1 == T else c[steps[k + 1]], out=df)  # dc * c_{t-1}
+        np.multiply(dc, i, out=dg)
+        np.multiply(dh, tanh_c[t], out=do)
+        np.subtract(1.0, a, out=one_minus)
+        d *= one_minus  # (1 - s) for the gates, (1 - g) for the candidate
+        d[:2 * H] *= a[:2 * H]
+        do *= o  # s (1 - s): the sigmoid's derivative
+        np.add(g, 1.0, out=tmp)
+        dg *= tmp  # (1 - g)(1 + g) = 1 - g^2: tanh's derivative
+        dc *= f  # dL/dc_{t-1}
+        np.matmul(w_t, d, out=dh)  # dL/dh_{t-1}
+        if k + 1 < T:
+            dh += dh_seq[steps[k + 1]]
+    return np.ascontiguousarray(da.transpose(0, 2, 1)), dh.T, dc.T
+
+
+def _gru_steps(x, w_ih, b_ih, h0, w_hh, b_hh, hs, reverse=False):
+    """The forward loop of :func:`gru_cell_forward` over a sequence.
+
+    Args:
+        x: ``(T, N, D)``, time-major input; w_ih: ``(3H, D)``; b_ih, b_hh: ``(3H,)`` or ``None``.
+        h0: ``(N, H)``; w_hh: ``(3H, H)``.
+        hs: a ``(T, N, H)`` array (or view) that receives every ``h_t``.
+
+    Returns:
+        ``(gates, ghn)``: the activations ``(T, N, 3H)`` in the order ``(r, z, n)``, and the
+        hidden-side candidate term ``h_{t-1} W_hn^T + b_hn`` ``(T, N, H)``.
+    """
+    T, N, _ = x.shape
+    G, H, dt = w_ih.shape[0], w_ih.shape[0] // 3, x.dtype
+    half = _half_rows(G, H, 2, dt)
+    gx = (x.reshape(T * N, x.shape[2]) @ (w_ih * half[:, None]).T).reshape(T, N, G)  # (T, N, 3H)
+    if b_ih is not None:
+        bias = b_ih.copy()
+        bias[:2 * H] += b_hh[:2 * H]  # r and z add b_hh simply; n multiplies it by r
+        gx += bias * half
+    w_t = np.ascontiguousarray((w_hh * half[:, None]).T)  # (H, 3H)
+    gates = np.empty((T, N, G), dtype=dt)
+    ghn = np.empty((T, N, H), dtype=dt)
+    gh = np.empty((N, G), dtype=dt)
+    h = h0
+    for t in _steps(T, reverse):
+        np.matmul(h, w_t, out=gh)
+        rz = gates[t, :, :2 * H]
+        np.add(gx[t, :, :2 * H], gh[:, :2 * H], out=rz)
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5  # r, z
+        if b_hh is None:
+            np.copyto(ghn[t], gh[:, 2 * H:])
+        else:
+            np.add(gh[:, 2 * H:], b_hh[2 * H:], out=ghn[t])
+        n = gates[t, :, 2 * H:]
+        np.multiply(rz[:, :H], ghn[t], out=n)
+        n += gx[t, :, 2 * H:]
+        np.tanh(n, out=n)  # the candidate
+        np.subtract(h, n, out=hs[t])
+        hs[t] *= rz[:, H:]
+        hs[t] += n  # h_t = n + z (h_{t-1} - n)
+        h = hs[t]
+    return gates, ghn
+
+
+def _gru_steps_backward(dh_seq, dh_n, gates, ghn, h_prev, w_hh, reverse=False):
+    """Backward of :func:`_gru_steps`, step by step as :func:`gru_cell_backward`.
+
+    Returns:
+        ``(dgx, dgh, dh_0)``: the gradients of the input-side and hidden-side pre-activations
+        ``(T, N, 3H)`` each, and ``dL/dh_0``.
+    """
+    T, N, G = gates.shape
+    H, dt = G // 3, gates.dtype
+    r, z, n = (gates[..., k * H:(k + 1) * H] for k in range(3))
+    dh_to_an = (1.0 - z) * (1.0 - n * n)  # dh -> d a_n
+    an_to_ar = ghn * r * (1.0 - r)  # d a_n -> d a_r
+    dh_to_az = (h_prev - n) * z * (1.0 - z)  # dh -> d a_z
+    dgx, dgh = np.empty((T, N, G), dtype=dt), np.empty((T, N, G), dtype=dt)
+    dhz = np.empty((N, H), dtype=dt)
+    steps = _steps(T, not reverse)
+    dh = dh_n + dh_seq[steps[0]]
+    for k, t in enumerate(steps):
+        dan = dgx[t, :, 2 * H:]
+        np.multiply(dh, dh_to_an[t], out=dan)
+        np.multiply(dan, an_to_ar[t], out=dgh[t, :, :H])
+        np.multiply(dh, dh_to_az[t], out=dgh[t, :, H:2 * H])
+        np.multiply(dan, r[t], out=dgh[t, :, 2 * H:])  # r multiplies the hidden side only
+        np.multiply(dh, z[t], out=dhz)
+        np.matmul(dgh[t], w_hh, out=dh)
+        dh += dhz  # dL/dh_{t-1}
+        if k + 1 < T:
+            dh += dh_seq[steps[k + 1]]
+    dgx[..., :2 * H] = dgh[..., :2 * H]  # r and z: both sides enter by a plain sum
+    return dgx, dgh, dh
+
+
 # -- the layers ------------------------------------------------------------------------------------
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 _GATE_NAMES = {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
@@ -215,6 +431,9 @@ class _RNNBase(Module):
     """What RNN, LSTM and GRU share: parameters, checks, the loops over layers, directions, time."""
 
     _kind = "RNN"
+    # LSTM and GRU run the fused loops; False runs the cell functions step by step (the readable
+    # reference the tests compare the fused loops with)
+    _fused = True
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
                  bidirectional=False, *, nonlinearity="tanh", dtype=np.float64, rng=None):
@@ -311,6 +530,23 @@ class _RNNBase(Module):
             for d in range(D):
                 w_ih, w_hh, b_ih, b_hh = (None if p is None else p.data.astype(dt, copy=False)
                                           for p in self._params(layer, d))
+                idx = layer * D + d
+                hs = layer_out[:, :, d * H:(d + 1) * H]  # (T, N, H) view: this direction's outputs
+                run = {"w_ih": w_ih, "w_hh": w_hh}
+                if self._fused and self._kind != "RNN":
+                    last = 0 if d else T - 1
+                    if lstm:
+                        bias = None if b_ih is None else b_ih + b_hh
+                        run["gates"], run["c"], run["tanh_c"], run["h"] = _lstm_steps(
+                            layer_in, w_ih, bias, h0[idx], c0[idx], w_hh, hs, bool(d))
+                        run["feature_major"] = True
+                        c_n[idx] = run["c"][last].T
+                    else:
+                        run["gates"], run["ghn"] = _gru_steps(layer_in, w_ih, b_ih, h0[idx], w_hh, b_hh, hs,
+                                                              bool(d))
+                    h_n[idx] = hs[last]
+                    runs.append(run)
+                    continue
                 # the input projection for all steps at once: one 2-D matmul over T*N rows, (T, N, G)
                 x2 = layer_in.reshape(T * N, layer_in.shape[2])
                 gx = (x2 @ w_ih.T).reshape(T, N, w_ih.shape[0])
@@ -319,10 +555,8 @@ class _RNNBase(Module):
                     if self._kind != "GRU":  # b_hh simply adds too: add it once, not once per step
                         gx += b_hh
                         b_hh = None
-                idx = layer * D + d
                 h = h0[idx]
                 c = c0[idx] if lstm else None
-                hs = layer_out[:, :, d * H:(d + 1) * H]  # (T, N, H) view: this direction's outputs
                 caches = [None] * T
                 for t in (range(T - 1, -1, -1) if d else range(T)):
                     if lstm:
@@ -335,7 +569,8 @@ class _RNNBase(Module):
                 h_n[idx] = h
                 if lstm:
                     c_n[idx] = c
-                runs.append({"w_ih": w_ih, "w_hh": w_hh, "caches": caches})
+                run["caches"] = caches
+                runs.append(run)
             layers.append({"input": layer_in, "output": layer_out, "runs": runs})
             layer_in = layer_out
         self._cache = {"layers": layers, "h0": h0, "c0": c0, "x_shape": x.shape, "dtype": dt}
@@ -361,48 +596,64 @@ class _RNNBase(Module):
         for layer in range(self.num_layers - 1, -1, -1):
             saved = cache["layers"][layer]
             layer_in, layer_out = saved["input"], saved["output"]
-            d_layer_in = np.zeros(layer_in.shape, dtype=dt)
+            d_layer_in = np.zeros(layer_in.shape, dtype=dt) if D > 1 else None
             for d in range(D):
                 run = saved["runs"][d]
                 idx = layer * D + d
                 G = run["w_ih"].shape[0]
-                dgx_all = np.empty((T, N, G), dtype=dt)
-                # the RNN's and LSTM's cells return the same array for dgx and dgh
-                dgh_all = np.empty((T, N, G), dtype=dt) if self._kind == "GRU" else dgx_all
                 dh_seq = d_layer_out[:, :, d * H:(d + 1) * H]  # (T, N, H) from the outputs
-                dh = d_hn[idx]
-                dc = d_cn[idx] if lstm else None
-                for t in (range(T) if d else range(T - 1, -1, -1)):  # reverse of the forward order
-                    dh = dh + dh_seq[t]
-                    if lstm:
-                        dgx, dgh, dh, dc = lstm_cell_backward(dh, dc, run["caches"][t])
-                    elif self._kind == "GRU":
-                        dgx, dgh, dh = gru_cell_backward(dh, run["caches"][t])
-                    else:
-                        dgx, dgh, dh = rnn_cell_backward(dh, run["caches"][t])
-                    dgx_all[t] = dgx
-                    if dgh is not dgx:
-                        dgh_all[t] = dgh
-                dh0[idx] = dh
-                if lstm:
-                    dc0[idx] = dc
-                # the states each step read: h_{t-1} (forward) or h_{t+1} (reverse), then h0
                 hs = layer_out[:, :, d * H:(d + 1) * H]
-                h_prev = np.empty((T, N, H), dtype=dt)
-                if d:
-                    h_prev[:-1], h_prev[-1] = hs[1:], cache["h0"][idx]
+                if "caches" not in run and lstm:
+                    dgx_all, dh0[idx], dc0[idx] = _lstm_steps_backward(
+                        dh_seq, d_hn[idx], d_cn[idx], run["gates"], run["c"], cache["c0"][idx], run["tanh_c"],
+                        run["h"], run["w_hh"], bool(d))
+                    dgh_all = dgx_all  # both sides enter by a plain sum
+                elif "caches" not in run:
+                    # the states each step read: h_{t-1} (forward) or h_{t+1} (reverse), then h0
+                    h_prev = _previous(hs, cache["h0"][idx], bool(d))
+                    dgx_all, dgh_all, dh0[idx] = _gru_steps_backward(
+                        dh_seq, d_hn[idx], run["gates"], run["ghn"], h_prev, run["w_hh"], bool(d))
                 else:
-                    h_prev[1:], h_prev[0] = hs[:-1], cache["h0"][idx]
+                    dgx_all = np.empty((T, N, G), dtype=dt)
+                    # the RNN's and LSTM's cells return the same array for dgx and dgh
+                    dgh_all = np.empty((T, N, G), dtype=dt) if self._kind == "GRU" else dgx_all
+                    dh = d_hn[idx]
+                    dc = d_cn[idx] if lstm else None
+                    for t in (range(T) if d else range(T - 1, -1, -1)):  # reverse of the forward order
+                        dh = dh + dh_seq[t]
+                        if lstm:
+                            dgx, dgh, dh, dc = lstm_cell_backward(dh, dc, run["caches"][t])
+                        elif self._kind == "GRU":
+                            dgx, dgh, dh = gru_cell_backward(dh, run["caches"][t])
+                        else:
+                            dgx, dgh, dh = rnn_cell_backward(dh, run["caches"][t])
+                        dgx_all[t] = dgx
+                        if dgh is not dgx:
+                            dgh_all[t] = dgh
+                    dh0[idx] = dh
+                    if lstm:
+                        dc0[idx] = dc
                 w_ih_p, w_hh_p, b_ih_p, b_hh_p = self._params(layer, d)
                 gx2 = dgx_all.reshape(T * N, G)
-                gh2 = dgh_all.reshape(T * N, G)
                 x2 = layer_in.reshape(T * N, layer_in.shape[2])
                 w_ih_p.grad += (gx2.T @ x2).astype(w_ih_p.grad.dtype, copy=False)
-                w_hh_p.grad += (gh2.T @ h_prev.reshape(T * N, H)).astype(w_hh_p.grad.dtype, copy=False)
+                # dW_hh = sum_t dgh_t^T h_{t-1}: the steps that read an output, then the one that read h0
+                inner = slice(1, None) if not d else slice(None, -1)
+                outer = slice(None, -1) if not d else slice(1, None)
+                dw_hh = dgh_all[inner].reshape(-1, G).T @ hs[outer].reshape(-1, H)
+                dw_hh += dgh_all[0 if not d else -1].T @ cache["h0"][idx]
+                w_hh_p.grad += dw_hh.astype(w_hh_p.grad.dtype, copy=False)
                 if b_ih_p is not None:
-                    b_ih_p.grad += gx2.sum(axis=0).astype(b_ih_p.grad.dtype, copy=False)
-                    b_hh_p.grad += gh2.sum(axis=0).astype(b_hh_p.grad.dtype, copy=False)
-                d_layer_in += (gx2 @ run["w_ih"]).reshape(layer_in.shape)  # (T, N, D_in)
+                    ones = np.ones(T * N, dtype=dt)
+                    db_ih = ones @ gx2  # the sum over all rows, as one matrix-vector product
+                    b_ih_p.grad += db_ih.astype(b_ih_p.grad.dtype, copy=False)
+                    db_hh = db_ih if dgh_all is dgx_all else ones @ dgh_all.reshape(T * N, G)
+                    b_hh_p.grad += db_hh.astype(b_hh_p.grad.dtype, copy=False)
+                dx_part = (gx2 @ run["w_ih"]).reshape(layer_in.shape)  # (T, N, D_in)
+                if D == 1:
+                    d_layer_in = dx_part
+                else:
+                    d_layer_in += dx_part
             d_layer_out = d_layer_in
         self.dh0 = dh0
         if lstm:
@@ -427,10 +678,23 @@ class _RNNBase(Module):
             )
         return self._cache
 
-    def _gate_array(self, pick) -> np.ndarray:
+    def _recorded(self, which: str, k: int | None = None) -> np.ndarray:
+        """Gate ``k`` (``which="gates"``) or the LSTM's cell state (``which="c"``) of every layer and
+        direction, ``(num_layers * num_directions, N, T, H)``."""
         layers = self._forward_cache()["layers"]
-        return np.stack([np.stack([pick(c) for c in run["caches"]], axis=1)
-                         for lay in layers for run in lay["runs"]])
+        H, out = self.hidden_size, []
+        for lay in layers:
+            for run in lay["runs"]:
+                if "caches" in run:  # the cell-by-cell path: one cache per step
+                    values = [c["gates"][k] if which == "gates" else c["c"] for c in run["caches"]]
+                    out.append(np.stack(values, axis=1))
+                elif run.get("feature_major"):  # the fused LSTM loop: (T, G, N) arrays
+                    seq = run[which] if k is None else run[which][:, k * H:(k + 1) * H]
+                    out.append(seq.transpose(2, 0, 1))
+                else:  # the fused GRU loop: (T, N, G) arrays
+                    seq = run[which] if k is None else run[which][:, :, k * H:(k + 1) * H]
+                    out.append(seq.transpose(1, 0, 2))
+        return np.stack(out)
 
     @property
     def gates(self) -> dict[str, np.ndarray]:
@@ -440,7 +704,7 @@ class _RNNBase(Module):
         names = _GATE_NAMES.get(self._kind)
         if names is None:
             raise AttributeError("RNN has no gates; see hidden_states")
-        return {g: self._gate_array(lambda c, k=k: c["gates"][k]) for k, g in enumerate(names)}
+        return {g: self._recorded("gates", k) for k, g in enumerate(names)}
 
 
 class RNN(_RNNBase):
@@ -577,7 +841,7 @@ class LSTM(_RNNBase):
     def cell_states(self) -> np.ndarray:
         """Every step's cell state ``c_t`` from the last forward pass, laid out as
         :attr:`hidden_states`."""
-        return self._gate_array(lambda c: c["c"])
+        return self._recorded("c")
 
 
 class GRU(_RNNBase):

@@ -44,6 +44,12 @@ CONV_CASES = [
     (4, 4, (2, 5), dict(padding="same", padding_mode="circular", groups=2), (2, 4, 5, 6)),
     (4, 2, 3, dict(padding=1, padding_mode="reflect", groups=2, bias=False), (2, 4, 5, 5)),
     (3, 4, 3, dict(stride=2, padding=1), (3, 7, 7)),  # unbatched (C, H, W)
+    # more channels; a stride with dilation (dx by col2im, by phases); padding > kernel - 1 (dx
+    # crops the "full" padding of the flipped-kernel convolution)
+    (16, 12, 3, dict(padding=1), (2, 16, 7, 6)),
+    (16, 40, (3, 2), dict(stride=2, padding=(1, 0), dilation=(1, 2)), (2, 16, 9, 8)),
+    (16, 5, 3, dict(padding=(2, 1), dilation=2, bias=False), (1, 16, 8, 9)),
+    (12, 16, 4, dict(padding=3), (2, 12, 5, 6)),
 ]
 
 
@@ -67,6 +73,8 @@ TRANSPOSE_CASES = [
     (4, 6, 3, dict(groups=2, stride=2, dilation=2, output_padding=1), (2, 4, 4, 5)),
     (4, 4, 3, dict(dilation=3, output_padding=2, bias=False), (1, 4, 3, 4)),  # output_padding < dilation
     (2, 3, 3, dict(stride=2, padding=1, output_padding=1), (2, 5, 4)),  # unbatched
+    (12, 16, 3, dict(padding=1), (2, 12, 6, 5)),  # more channels
+    (16, 12, 3, dict(stride=2, padding=1, output_padding=1), (2, 16, 4, 5)),
 ]
 
 
@@ -119,16 +127,47 @@ def test_gradients_without_bias_and_unbatched():
     dict(groups=3, padding=1), dict(groups=3, dilation=2),
 ])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_reference_equals_fast_path(kwargs, dtype):
+@pytest.mark.parametrize("channels", [6, 18])
+def test_reference_equals_fast_path(kwargs, dtype, channels):
     rng = np.random.default_rng(6)
     groups = kwargs.get("groups", 1)
-    x = rng.normal(size=(2, 6, 9, 8)).astype(dtype)
-    w = rng.normal(size=(9, 6 // groups, 3, 2)).astype(dtype)
+    x = rng.normal(size=(2, channels, 9, 8)).astype(dtype)
+    w = rng.normal(size=(9, channels // groups, 3, 2)).astype(dtype)
     b = rng.normal(size=9).astype(dtype)
     fast, _ = ll.conv2d_forward(x, w, b, **kwargs)
     slow = ll.conv2d_reference(x, w, b, **kwargs)
     assert fast.dtype == slow.dtype == dtype
     np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+@pytest.mark.parametrize("kernel,stride,dilation", [
+    ((3, 3), (1, 1), (1, 1)), ((3, 3), (2, 2), (1, 1)), ((5, 5), (2, 2), (1, 1)), ((3, 2), (3, 1), (2, 1)),
+    ((2, 3), (2, 3), (1, 2)), ((1, 1), (2, 2), (1, 1)), ((2, 2), (4, 4), (3, 1)),
+])
+def test_col2im_is_the_adjoint_of_im2col(kernel, stride, dilation):
+    """_col2im (by phases of the stride) must add every entry back onto the pixel _im2col read it
+    from: <g, im2col(x)> = <col2im(g), x> for random x and g."""
+    from layers_lib.conv import _col2im, _im2col
+
+    rng = np.random.default_rng(10)
+    xp = rng.normal(size=(2, 3, 11, 10))
+    ho = (11 - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    wo = (10 - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    cols = _im2col(xp, kernel, stride, dilation, 1, (ho, wo))
+    g = rng.normal(size=cols.shape)
+    back = _col2im(g, xp.shape, kernel, stride, dilation, (ho, wo))
+    assert back.shape == xp.shape
+    np.testing.assert_allclose(np.sum(back * xp), np.sum(g * cols), rtol=1e-12)
+    # and pixel by pixel against np.add.at over the same indices
+    rows = (np.arange(ho)[:, None] * stride[0] + np.arange(kernel[0])[None] * dilation[0])  # (Ho, kh)
+    cols_ = (np.arange(wo)[:, None] * stride[1] + np.arange(kernel[1])[None] * dilation[1])  # (Wo, kw)
+    want = np.zeros_like(xp)
+    taps = g.reshape(2, 3, kernel[0], kernel[1], ho, wo)
+    r = rows.T[:, None, :, None]  # (kh, 1, Ho, 1)
+    c = cols_.T[None, :, None, :]  # (1, kw, 1, Wo)
+    rr, cc = np.broadcast_arrays(r, c)
+    np.add.at(want, (slice(None), slice(None), rr, cc), taps)
+    np.testing.assert_allclose(back, want, rtol=1e-12, atol=1e-12)
 
 
 def test_core_backward_is_the_adjoint():

@@ -138,6 +138,57 @@ def test_batchnorm_reference_backward_equals_fast(shape, affine):
             np.testing.assert_allclose(f, r, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(5, 3, 4, 6), (1, 2, 3, 3), (9, 4, 1, 1), (3, 2, 7)])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("threads,block_bytes", [(1, 1 << 19), (2, 1), (3, 200)])
+def test_batchnorm2d_blocked_core_equals_the_readable_one(shape, affine, threads, block_bytes, monkeypatch):
+    """BatchNorm2d's training mode runs _batchnorm_images_forward/_backward (blocks of samples split
+    between threads); they must give the numbers of batchnorm_forward and batchnorm_backward,
+    whatever the block size and thread count."""
+    from layers_lib import normalization as nm
+
+    monkeypatch.setattr(nm, "_THREADS", threads)
+    monkeypatch.setattr(nm, "_BLOCK_BYTES", block_bytes)
+    x, dy = normal(*shape, seed=1, loc=3.0, scale=4.0), normal(*shape, seed=2)
+    weight, bias = (normal(shape[1], seed=3), normal(shape[1], seed=4)) if affine else (None, None)
+    y_ref, cache_ref = batchnorm_forward(x, weight, bias, 1e-5)
+    y, cache = nm._batchnorm_images_forward(x, weight, bias, 1e-5)
+    np.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(cache.mean, cache_ref.mean, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(cache.var, cache_ref.var, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(cache.x_hat.reshape(shape), cache_ref.x_hat, rtol=1e-12, atol=1e-12)
+    for got, want in zip(nm._batchnorm_images_backward(dy, cache), batchnorm_backward(dy, cache_ref),
+                         strict=True):
+        if want is None:
+            assert got is None
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_batchnorm2d_layer_runs_the_blocked_core_and_updates_running_stats():
+    rng = np.random.default_rng(5)
+    x = rng.normal(2.0, 3.0, size=(4, 3, 5, 5))
+    bn, twin = ll.BatchNorm2d(3), randomize_(torch.nn.BatchNorm2d(3, dtype=torch.float64))
+    bn.weight.data[...] = twin.weight.detach().numpy()
+    bn.bias.data[...] = twin.bias.detach().numpy()
+    for _ in range(2):
+        y = bn(x)
+        assert bn._cache[0] == "images"
+        np.testing.assert_allclose(y, twin(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(bn.running_mean, twin.running_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var, twin.running_var.numpy(), rtol=1e-12)
+    assert bn.num_batches_tracked == int(twin.num_batches_tracked)
+
+
+def test_batchnorm2d_variance_of_data_with_a_large_mean_in_float32():
+    """The blocked core centres each block before squaring (two passes): E[x^2] - E[x]^2 in float32
+    would lose every digit here (mean 1e4, standard deviation 0.5)."""
+    x64 = normal(8, 2, 6, 6, seed=6, loc=1e4, scale=0.5)
+    y, cache = ll.normalization._batchnorm_images_forward(x64.astype(np.float32), None, None, 1e-5)
+    np.testing.assert_allclose(cache.var, x64.var(axis=(0, 2, 3)), rtol=1e-3)
+    np.testing.assert_allclose(y.std(axis=(0, 2, 3)), 1.0, rtol=1e-3)
+
+
 def test_all_ones_upstream_gradient_gives_zero_input_gradient():
     # Why the tests never use dy = 1: every channel's outputs sum to N * beta whatever x is.
     bn = ll.BatchNorm1d(3)

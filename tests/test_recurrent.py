@@ -384,3 +384,60 @@ def test_rnn_cell_rejects_an_unknown_nonlinearity():
     gx, h = np.zeros((2, 3)), np.zeros((2, 3))
     with pytest.raises(ValueError, match="expected nonlinearity 'tanh' or 'relu', got 'tahn'"):
         ll.rnn_cell_forward(gx, h, np.eye(3), nonlinearity="tahn")
+
+
+# -- the fused loops (what LSTM and GRU run) against the cell functions, step by step -------------------
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, True)])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("T", [1, 6])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_loops_equal_the_cells(kind, num_layers, bidirectional, bias, T, dtype):
+    """``_fused = False`` runs lstm_cell_forward / gru_cell_forward and their backward passes one
+    step at a time (the readable definition); the fused loops must give the same outputs, states,
+    recorded gates, input, state and parameter gradients."""
+    rng = np.random.default_rng(11)
+    N, D, H = 3, 4, 5
+    layers = []
+    for fused in (True, False):
+        m = getattr(ll, kind)(D, H, num_layers=num_layers, bidirectional=bidirectional, bias=bias,
+                              dtype=dtype, rng=np.random.default_rng(3))
+        m._fused = fused
+        layers.append(m)
+    S = (num_layers * (2 if bidirectional else 1), N, H)
+    x = rng.normal(size=(N, T, D)).astype(dtype)
+    h0, c0 = rng.normal(size=S).astype(dtype), rng.normal(size=S).astype(dtype)
+    dy, dh, dc = (rng.normal(size=s).astype(dtype) for s in ((N, T, S[0] // num_layers * H), S, S))
+    results = []
+    for m in layers:
+        if kind == "LSTM":
+            y, (h_n, c_n) = m(x, (h0, c0))
+            dx = m.backward(dy, dh, dc)
+            arrays = [y, h_n, c_n, dx, m.dh0, m.dc0, m.cell_states]
+        else:
+            y, h_n = m(x, h0)
+            dx = m.backward(dy, dh)
+            arrays = [y, h_n, dx, m.dh0]
+        arrays += [m.hidden_states, *m.gates.values()] + [p.grad for p in m.parameters()]
+        assert all(a.dtype == dtype for a in arrays)
+        results.append(arrays)
+    tol = dict(rtol=1e-12, atol=1e-13) if dtype == np.float64 else dict(rtol=2e-5, atol=2e-6)
+    for fused, cells in zip(*results, strict=True):
+        np.testing.assert_allclose(fused, cells, **tol)
+
+
+def test_fused_loops_keep_the_callers_arrays():
+    """The fused loops write into their own buffers: the input, h_0, c_0 and the upstream
+    gradients come back unchanged, and a second forward pass does not alter the first's output."""
+    rng = np.random.default_rng(12)
+    m = ll.LSTM(3, 4, bidirectional=True, rng=rng)
+    x, h0, c0 = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 2, 4)), rng.normal(size=(2, 2, 4))
+    dy, dh, dc = rng.normal(size=(2, 5, 8)), rng.normal(size=(2, 2, 4)), rng.normal(size=(2, 2, 4))
+    copies = [a.copy() for a in (x, h0, c0, dy, dh, dc)]
+    y, _ = m(x, (h0, c0))
+    y_first = y.copy()
+    m.backward(dy, dh, dc)
+    m(x + 1.0, (h0, c0))
+    for a, b in zip((x, h0, c0, dy, dh, dc), copies, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(y, y_first)
