@@ -51,6 +51,16 @@ def _close_figures():
     plt.close("all")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """A notebook's cells share one kernel and run in order: with pytest-xdist (--dist loadgroup)
+    they must stay together in one process."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if path.endswith(".ipynb"):
+            item.add_marker(pytest.mark.xdist_group(path))
+
+
 def _kernel_cpu_seconds(item) -> float | None:
     """User + system CPU seconds used so far by the kernel nbval runs ``item`` in (None if unknown)."""
     try:

@@ -17,6 +17,7 @@ builds the site strictly in that checkout, whose `.venv` holds the reader's envi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -39,6 +40,23 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from run_notebooks import toc_notebooks  # noqa: E402
 
 CHAPTERS = [p.relative_to(ROOT).as_posix() for p in toc_notebooks()]
+# seconds each chapter's test took in one run: the chapters are dealt into two groups of about
+# equal length, which pytest-xdist (--dist loadgroup) runs in two processes, each with its own
+# JupyterLab server on the shared reader environment
+_SECONDS = {"book/lstm_gru.ipynb": 33, "book/conv.ipynb": 32, "book/capstone.ipynb": 26,
+            "book/transformer.ipynb": 22, "book/pooling.ipynb": 19, "book/residual.ipynb": 19,
+            "book/normalization.ipynb": 19, "book/activations.ipynb": 18, "book/attention.ipynb": 16,
+            "book/dropout.ipynb": 15, "book/embedding.ipynb": 15, "book/rnn.ipynb": 14,
+            "book/linear.ipynb": 12}
+
+
+def _dealt(chapters: list[str]) -> list:
+    load, params = [0.0, 0.0], []
+    for chapter in sorted(chapters, key=lambda c: -_SECONDS.get(c, 10)):
+        group = load.index(min(load))
+        load[group] += _SECONDS.get(chapter, 10)
+        params.append(pytest.param(chapter, marks=pytest.mark.xdist_group(f"live-{group}"), id=chapter))
+    return sorted(params, key=lambda p: chapters.index(p.values[0]))
 ERROR_TEXT = ("Click to show javascript error", "Error displaying widget", "Error rendering output",
               "Traceback (most recent call last)")
 # what a reader's frames may take to arrive after a slider move (the issue's bar is 1 s; this
@@ -70,36 +88,57 @@ def stored_counts(notebook) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture(scope="module")
-def binder(tmp_path_factory):
-    """A Binder-like checkout, environment and JupyterLab server; yields (base_url, repo)."""
-    base = tmp_path_factory.mktemp("binder")
-    repo = base / "repo"
-    # a copy of the repository, so the editable install and what JupyterLab saves stay outside
-    # the working tree
-    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(
-        "_build", "node_modules", ".git", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis",
-        ".venv", "venv", ".ipynb_checkpoints"))
+@pytest.fixture(scope="session")
+def reader_env(tmp_path_factory):
+    """The Binder-like checkout and environment, built once per test run: a copy of the repository
+    (so the editable install and what JupyterLab saves stay outside the working tree), a venv at
+    `repo/.venv` from `requirements.txt` + `postBuild` (which trusts the chapters), and the strict
+    site build in that checkout (done here, before any server can touch a notebook).
+
+    With pytest-xdist the processes that run live-course tests share it: the first builds it while
+    holding a lock, the others wait and reuse it. Returns (base, repo, env, build result)."""
+    own = tmp_path_factory.getbasetemp()
+    root = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own  # shared by a run's workers
+    base, repo = root / "reader-env", root / "reader-env" / "repo"
     env_dir = repo / ".venv"  # where a newcomer makes it (python -m venv .venv)
-    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
     bin_dir = env_dir / "bin"
     hidden = ("LAYERS_LIB_STATIC", "PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV")
     env = {k: v for k, v in os.environ.items() if k not in hidden}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", VIRTUAL_ENV=str(env_dir),
-               # the reader's own Jupyter folders, apart from this machine's
+               # the reader's own Jupyter folders, apart from this machine's (trust lives in the data dir)
                JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_DATA_DIR=str(base / "data"),
-               JUPYTER_RUNTIME_DIR=str(base / "runtime"), IPYTHONDIR=str(base / "ipython"),
-               JUPYTERLAB_SETTINGS_DIR=str(base / "lab-settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(base / "lab-workspaces"))
-    _run([bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-          "-r", "requirements.txt"], cwd=repo, env=env)
-    _run(["bash", "postBuild"], cwd=repo, env=env)
-    no_torch = "import importlib.util as u; print(u.find_spec('torch') is None)"
-    assert _run([bin_dir / "python", "-c", no_torch], cwd=repo, env=env).stdout.strip() == "True", \
-        "the reader's environment must not contain torch"
+               IPYTHONDIR=str(base / "ipython"), JUPYTERLAB_SETTINGS_DIR=str(base / "lab-settings"))
+    record = base / "ready.json"
+    with open(root / "reader-env.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(
+                "_build", "node_modules", ".git", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis",
+                ".venv", "venv", ".ipynb_checkpoints"))
+            venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+            _run([bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                  "-r", "requirements.txt"], cwd=repo, env=env)
+            _run(["bash", "postBuild"], cwd=repo, env=env)
+            no_torch = "import importlib.util as u; print(u.find_spec('torch') is None)"
+            assert _run([bin_dir / "python", "-c", no_torch], cwd=repo, env=env).stdout.strip() == "True", \
+                "the reader's environment must not contain torch"
+            build = subprocess.run([shutil.which("jupyter-book") or "jupyter-book", "build", ".", "-W", "-n",
+                                    "--keep-going"], cwd=repo, capture_output=True, text=True, timeout=1800)
+            record.write_text(json.dumps({"returncode": build.returncode,
+                                          "output": build.stdout + build.stderr}))
+    return base, repo, env, json.loads(record.read_text())
 
+
+@pytest.fixture(scope="module")
+def binder(reader_env, tmp_path_factory):
+    """A JupyterLab server of this process on the shared reader environment; yields (base_url, repo)."""
+    base, repo, env, _ = reader_env
+    own = tmp_path_factory.mktemp("lab")  # kernels' connection files and workspaces: this server's own
+    env = {**env, "JUPYTER_RUNTIME_DIR": str(own / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(own / "workspaces")}
+    bin_dir = repo / ".venv" / "bin"
     port = _free_port()
-    log = open(base / "jupyterlab.log", "w")
+    log = open(own / "jupyterlab.log", "w")
     server = subprocess.Popen(
         [bin_dir / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={repo}",
@@ -116,7 +155,7 @@ def binder(tmp_path_factory):
                 urllib.request.urlopen(f"{url}/api/status", timeout=2)
                 break
             except OSError:
-                assert server.poll() is None, (base / "jupyterlab.log").read_text()[-3000:]
+                assert server.poll() is None, (own / "jupyterlab.log").read_text()[-3000:]
                 assert time.monotonic() < deadline, "JupyterLab did not start"
                 time.sleep(0.5)
         yield url, repo
@@ -258,19 +297,16 @@ def click_next(page, root) -> None:
     assert root.locator(".ll-figure").screenshot() != pixels, "Next did not change the picture"
 
 
-def test_site_builds_strictly_with_a_venv_inside_the_repository(binder):
+def test_site_builds_strictly_with_a_venv_inside_the_repository(reader_env):
     """The README's build command in a checkout that holds the reader's virtual environment in
     `.venv` (thousands of Markdown files in site-packages): still no warning."""
-    _, repo = binder
+    _, repo, _, build = reader_env
     assert (repo / ".venv" / "lib").is_dir()
-    result = subprocess.run([shutil.which("jupyter-book") or "jupyter-book", "build", ".", "-W", "-n",
-                             "--keep-going"], cwd=repo, capture_output=True, text=True, timeout=1800)
-    output = result.stdout + result.stderr
-    warnings = [line for line in output.splitlines() if re.search(r"WARNING|ERROR", line)]
-    assert result.returncode == 0 and warnings == [], "\n".join(warnings[:20]) or output[-3000:]
+    warnings = [line for line in build["output"].splitlines() if re.search(r"WARNING|ERROR", line)]
+    assert build["returncode"] == 0 and warnings == [], "\n".join(warnings[:20]) or build["output"][-3000:]
 
 
-@pytest.mark.parametrize("notebook", CHAPTERS)
+@pytest.mark.parametrize("notebook", _dealt(CHAPTERS))
 def test_chapter_works_in_jupyterlab(binder, browser, notebook):
     url, _ = binder
     expected = stored_counts(notebook)
@@ -316,6 +352,7 @@ def test_chapter_works_in_jupyterlab(binder, browser, notebook):
         lab.close()
 
 
+@pytest.mark.xdist_group("live-1")
 def test_keys_on_a_slider_stay_with_it(binder, browser):
     """A focused slider takes the arrow keys; JupyterLab's command-mode shortcuts (ArrowLeft
     collapses the heading above, A/B insert cells, ArrowUp/Down select another cell) must not
