@@ -18,6 +18,7 @@ from .linear import *  # noqa: F401,F403
 from .activations import *  # noqa: F401,F403
 from .activation_family import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .conv_transpose import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .residual import *  # noqa: F401,F403

@@ -71,6 +71,20 @@ def check_grad(layer: str, dy, expected_shape) -> np.ndarray:
     return dy
 
 
+def check_grad_batched(layer: str, dy, out_shape, unbatched: bool) -> np.ndarray:
+    """:func:`check_grad` for a layer that accepts unbatched input (see :func:`batched`): when the
+    forward input was unbatched, ``dy`` has the batched ``out_shape`` without its batch axis.
+    Returns ``dy`` with the batch axis, ready for the pure backward.
+
+    Examples:
+        >>> check_grad_batched("Conv2d", np.ones((2, 3, 3)), (1, 2, 3, 3), unbatched=True).shape
+        (1, 2, 3, 3)
+    """
+    if not unbatched:
+        return check_grad(layer, dy, out_shape)
+    return check_grad(layer, dy, tuple(out_shape)[1:])[None]
+
+
 def check_int(layer: str, name: str, value, minimum: int | None = 1) -> int:
     """An int hyper-parameter (not a bool), at least ``minimum`` unless that is ``None``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -80,15 +94,21 @@ def check_int(layer: str, name: str, value, minimum: int | None = 1) -> int:
     return int(value)
 
 
-def check_real(layer: str, name: str, value, nonzero: str | None = None, finite: bool = True) -> float:
+def check_real(layer: str, name: str, value, nonzero: str | None = None, finite: bool = True,
+               minimum: float | None = None) -> float:
     """A real hyper-parameter (not a bool). It must be finite (with ``finite=False``: not NaN);
-    with ``nonzero`` (the reason, e.g. ``"it divides x"``) zero is refused too.
+    with ``nonzero`` (the reason, e.g. ``"it divides x"``) zero is refused too, and with
+    ``minimum`` anything below it.
 
     Examples:
         >>> check_real("CELU", "alpha", 0.0, nonzero="it divides x")
         Traceback (most recent call last):
         ...
         ValueError: CELU expected alpha != 0 (it divides x), got 0.0
+        >>> check_real("BatchNorm1d", "eps", -1e-5, minimum=0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: BatchNorm1d expected eps >= 0.0, got -1e-05
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{layer} expected {name} to be a number, got {value!r}")
@@ -97,6 +117,8 @@ def check_real(layer: str, name: str, value, nonzero: str | None = None, finite:
         raise ValueError(f"{layer} expected {name} to be a {'finite ' if finite else ''}number, got {value}")
     if nonzero and value == 0:
         raise ValueError(f"{layer} expected {name} != 0 ({nonzero}), got {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{layer} expected {name} >= {minimum}, got {value}")
     return value
 
 

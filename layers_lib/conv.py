@@ -1,4 +1,7 @@
-"""Convolution layers: :class:`Conv2d` and :class:`ConvTranspose2d`.
+"""Convolution: :class:`Conv2d`, its pure core and the pieces :class:`ConvTranspose2d` shares.
+
+The transposed convolution (``conv_transpose.py``) is built from this file's blocks: its forward
+pass is the input gradient of a convolution, its layer a second subclass of :class:`_ConvNd`.
 
 Conventions (PyTorch's):
 
@@ -19,8 +22,8 @@ each image, ``cols[n]`` of shape ``(C*kh*kw, H_out*W_out)``, rows ordered like
 ``weight.reshape(C_out, -1)``. The convolution is then one matrix product per image,
 ``weight.reshape(C_out, -1) @ cols[n]``, which is already the ``(C_out, H_out*W_out)`` output
 (NumPy runs the stack of products in one call). The backward pass reuses the cached im2col
-matrices for ``dW`` and computes ``dx`` either as a convolution of ``dout`` with the flipped
-kernel (stride 1) or by adding the columns of ``W.T @ dout`` back onto the pixels they were read
+matrices for ``dW`` and computes ``dx`` either as a convolution of ``dy`` with the flipped
+kernel (stride 1) or by adding the columns of ``W.T @ dy`` back onto the pixels they were read
 from (*col2im*, one slice-add per kernel tap, done per phase of the stride so that each add runs
 along contiguous rows). Groups add a group axis: a batch of
 independent products.
@@ -28,26 +31,53 @@ independent products.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._checks import as_float_array, check_float_dtype, check_grad, check_int, pair
+from ._checks import (
+    as_float_array,
+    batched,
+    check_float_dtype,
+    check_grad_batched,
+    check_int,
+    check_ndim,
+    check_rng,
+    pair,
+)
 from .module import Module, Parameter, fan_in_bound, uniform_init
 
 __all__ = [
     "Conv2d",
-    "ConvTranspose2d",
     "conv2d_forward",
     "conv2d_backward",
     "conv2d_reference",
-    "conv_transpose2d_forward",
-    "conv_transpose2d_backward",
     "conv2d_output_size",
-    "conv_transpose2d_output_size",
+    "Conv2dCache",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NUMPY_PAD_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+# -- what each pure forward hands its backward -----------------------------------------------------
+class Conv2dCache(NamedTuple):
+    """The cache of :func:`conv2d_forward`: the im2col matrices and the geometry."""
+
+    cols: np.ndarray  # (N, G, C_in/G*kh*kw, H_out*W_out); with a workspace, the workspace's array
+    weight: np.ndarray  # (C_out, C_in/G, kh, kw) in the input's dtype
+    x_shape: tuple[int, int, int, int]
+    out_hw: tuple[int, int]
+    stride: tuple[int, int]
+    pads: tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right)) of zeros
+    dilation: tuple[int, int]
+    groups: int
+    has_bias: bool
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return (self.x_shape[0], self.weight.shape[0], *self.out_hw)
 
 
 # -- sizes ---------------------------------------------------------------------------------------
@@ -70,26 +100,6 @@ def conv2d_output_size(h: int, w: int, kernel_size, stride=1, padding=0, dilatio
     (kh, kw), (sh, sw) = pair(name, "kernel_size", kernel_size), pair(name, "stride", stride)
     (ph, pw), (dh, dw) = pair(name, "padding", padding, 0), pair(name, "dilation", dilation)
     return (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-
-
-def conv_transpose2d_output_size(h: int, w: int, kernel_size, stride=1, padding=0, output_padding=0,
-                                 dilation=1) -> tuple[int, int]:
-    """Output height and width of a transposed convolution.
-
-    ``H_out = (H - 1)*stride - 2*padding + dilation*(kernel_size - 1) + output_padding + 1``:
-    the input size of a convolution whose output size is ``H`` (``output_padding`` picks one of
-    the ``stride`` input sizes that a strided convolution maps to the same output size).
-
-    Examples:
-        >>> conv_transpose2d_output_size(14, 14, 3, stride=2, padding=1, output_padding=1)
-        (28, 28)
-    """
-    name = "conv_transpose2d_output_size"
-    (kh, kw), (sh, sw) = pair(name, "kernel_size", kernel_size), pair(name, "stride", stride)
-    (ph, pw), (oph, opw) = pair(name, "padding", padding, 0), pair(name, "output_padding", output_padding, 0)
-    dh, dw = pair(name, "dilation", dilation)
-    return ((h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1,
-            (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1)
 
 
 # -- the building blocks of the fast path --------------------------------------------------------
@@ -174,11 +184,11 @@ def _conv(x, weight, bias, stride, pads, dilation, groups, workspace=None, key="
     return out, cols
 
 
-def _conv_weight_grad(dout, cols, weight_shape):
-    """``dW = sum over images of dout[n] @ cols[n].T``, per group."""
+def _conv_weight_grad(dy, cols, weight_shape):
+    """``dW = sum over images of dy[n] @ cols[n].T``, per group."""
     n, groups, k, hw = cols.shape
     out_c = weight_shape[0]
-    d = dout.reshape(n, groups, out_c // groups, hw)  # (N, G, C_out/G, Ho*Wo)
+    d = dy.reshape(n, groups, out_c // groups, hw)  # (N, G, C_out/G, Ho*Wo)
     if out_c // groups <= hw:  # the per-image products are no bigger than cols: sum them
         dwmat = (d @ cols.swapaxes(2, 3)).sum(axis=0)  # (G, C_out/G, C/G*kh*kw)
     else:  # deep layers, small images: one product over all pixels of all images
@@ -187,24 +197,24 @@ def _conv_weight_grad(dout, cols, weight_shape):
     return dwmat.reshape(weight_shape)
 
 
-def _conv_input_grad(dout, weight, stride, pads, dilation, groups, x_shape, workspace=None):
+def _conv_input_grad(dy, weight, stride, pads, dilation, groups, x_shape, workspace=None):
     """``dL/dx`` of :func:`_conv` for an input of shape ``x_shape``: a transposed convolution."""
     out_c, cg, kh, kw = weight.shape
     (top, bottom), (left, right) = pads
     eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)  # the kernel's extent - 1
     if stride == (1, 1):
-        # a "full" convolution of dout with the kernel rotated by 180 degrees and its two channel
+        # a "full" convolution of dy with the kernel rotated by 180 degrees and its two channel
         # axes swapped (within each group): (C_out, C/G, kh, kw) -> (C, C_out/G, kh, kw)
         flipped = weight.reshape(groups, out_c // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
         flipped = flipped.transpose(0, 2, 1, 3, 4).reshape(groups * cg, out_c // groups, kh, kw)
         full = ((eh - top, eh - bottom), (ew - left, ew - right))
-        return _conv(dout, flipped, None, (1, 1), full, dilation, groups, workspace, "dout_cols")[0]
+        return _conv(dy, flipped, None, (1, 1), full, dilation, groups, workspace, "dy_cols")[0]
     n, _, h, w = x_shape
     wmat = weight.reshape(groups, out_c // groups, cg * kh * kw)
-    d = dout.reshape(n, groups, out_c // groups, -1)  # (N, G, C_out/G, Ho*Wo)
+    d = dy.reshape(n, groups, out_c // groups, -1)  # (N, G, C_out/G, Ho*Wo)
     dcols = wmat.swapaxes(1, 2) @ d  # (N, G, C/G*kh*kw, Ho*Wo)
     padded = (n, groups * cg, h + top + bottom, w + left + right)
-    dxp = _col2im(dcols, padded, (kh, kw), stride, dilation, dout.shape[2:])
+    dxp = _col2im(dcols, padded, (kh, kw), stride, dilation, dy.shape[2:])
     return _zero_pad(dxp, ((-top, -bottom), (-left, -right)))  # drop the padding
 
 
@@ -245,7 +255,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
 
     Returns:
         ``(out, cache)``, ``out`` of shape ``(N, C_out, H_out, W_out)`` in ``x``'s dtype, with the
-        sizes of :func:`conv2d_output_size`.
+        sizes of :func:`conv2d_output_size`; the :class:`Conv2dCache` holds the im2col matrices.
 
     Examples:
         >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -270,34 +280,32 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
         bias = np.asarray(bias, dtype=x.dtype)
     pads = ((ph, ph), (pw, pw))
     out, cols = _conv(x, weight, bias, (sh, sw), pads, (dh, dw), groups, workspace)
-    cache = dict(cols=cols, weight=weight, x_shape=x.shape, stride=(sh, sw), pads=pads, dilation=(dh, dw),
-                 groups=groups, has_bias=bias is not None)
-    return out, cache
+    return out, Conv2dCache(cols, weight, x.shape, out.shape[2:], (sh, sw), pads, (dh, dw), groups,
+                            bias is not None)
 
 
-def conv2d_backward(dout, cache, *, workspace=None):
+def conv2d_backward(dy, cache: Conv2dCache, *, workspace=None):
     """Gradients of :func:`conv2d_forward`.
 
     With ``X = cols[n]`` the im2col matrix of image ``n`` and ``W`` the weight as a matrix
     (``out[n] = W @ X``)::
 
-        dW = sum over n of dout[n] @ X.T         # matrix products with the cached im2col matrices
-        dX = W.T @ dout[n], then col2im           # each column added back onto the pixels it read
-        db = dout summed over N, H_out, W_out
+        dW = sum over n of dy[n] @ X.T      # matrix products with the cached im2col matrices
+        dX = W.T @ dy[n], then col2im        # each column added back onto the pixels it read
+        db = dy summed over N, H_out, W_out
 
-    For stride 1, ``dx`` is computed as the equivalent "full" convolution of ``dout`` with the
+    For stride 1, ``dx`` is computed as the equivalent "full" convolution of ``dy`` with the
     kernel rotated by 180 degrees, which is faster (no col2im). ``workspace``: as in
-    :func:`conv2d_forward` (for the im2col matrix of ``dout``).
+    :func:`conv2d_forward` (for the im2col matrix of ``dy``).
 
     Returns:
         ``(dx, dweight, dbias)``; ``dbias`` is ``None`` without a bias.
     """
     c = cache
-    dout = np.asarray(dout, dtype=c["cols"].dtype)
-    dw = _conv_weight_grad(dout, c["cols"], c["weight"].shape)
-    dx = _conv_input_grad(dout, c["weight"], c["stride"], c["pads"], c["dilation"], c["groups"], c["x_shape"],
-                          workspace)
-    db = dout.sum(axis=(0, 2, 3)) if c["has_bias"] else None
+    dy = np.asarray(dy, dtype=c.cols.dtype)
+    dw = _conv_weight_grad(dy, c.cols, c.weight.shape)
+    dx = _conv_input_grad(dy, c.weight, c.stride, c.pads, c.dilation, c.groups, c.x_shape, workspace)
+    db = dy.sum(axis=(0, 2, 3)) if c.has_bias else None
     return dx, dw, db
 
 
@@ -339,83 +347,6 @@ def conv2d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, grou
     return out
 
 
-# -- transposed convolution: the pure core -------------------------------------------------------
-def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1,
-                             groups=1, *, workspace=None):
-    """2-D transposed convolution: the input-gradient of a convolution, used as a layer.
-
-    Every input pixel scatters ``x[n, :, h, w] @ weight`` (a ``kh x kw`` patch per output
-    channel) onto the output at ``(h*sh + i*dh, w*sw + j*dw)``; then ``padding`` rows/columns are
-    cut from each side, and ``output_padding`` extra ones are kept at the bottom/right. It is
-    computed as the backward pass of the matching :func:`conv2d_forward`.
-
-    Args:
-        x: input ``(N, C_in, H, W)``.
-        weight: ``(C_in, C_out // groups, kh, kw)``.
-        bias: ``(C_out,)`` or ``None``.
-        stride, padding, output_padding, dilation: ints or ``(h, w)`` pairs.
-        groups: independent groups of channels.
-        workspace: optional dict of reusable buffers, as in :func:`conv2d_forward`.
-
-    Returns:
-        ``(out, cache)`` with ``out`` of shape ``(N, C_out, H_out, W_out)``
-        (:func:`conv_transpose2d_output_size`).
-
-    Examples:
-        >>> out, _ = conv_transpose2d_forward(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), None, stride=2)
-        >>> out[0, 0]  # each input pixel paints its own 2x2 block
-        array([[1., 1., 1., 1.],
-               [1., 1., 1., 1.],
-               [1., 1., 1., 1.],
-               [1., 1., 1., 1.]])
-    """
-    name = "conv_transpose2d_forward"
-    x, weight, groups = _check_core(name, x, weight, groups, "(C_in, C_out // groups, kh, kw)")
-    (sh, sw), (ph, pw) = pair(name, "stride", stride), pair(name, "padding", padding, 0)
-    (oph, opw), (dh, dw) = pair(name, "output_padding", output_padding, 0), pair(name, "dilation", dilation)
-    n, c, h, w = x.shape
-    in_c, cg_out, kh, kw = weight.shape
-    if in_c != c or c % groups:
-        raise ValueError(
-            f"{name}: a weight of shape {tuple(weight.shape)} expects {in_c} input channels "
-            f"(divisible by groups={groups}), got input {tuple(x.shape)}"
-        )
-    if not (oph < max(sh, dh) and opw < max(sw, dw)):
-        raise ValueError(f"{name}: output_padding {(oph, opw)} must be smaller than stride {(sh, sw)} "
-                         f"or dilation {(dh, dw)}")
-    ho, wo = conv_transpose2d_output_size(h, w, (kh, kw), (sh, sw), (ph, pw), (oph, opw), (dh, dw))
-    if ho < 1 or wo < 1:
-        raise ValueError(f"{name}: padding {(ph, pw)} leaves an empty output ({ho}, {wo}) "
-                         f"for input {tuple(x.shape)} and kernel {(kh, kw)}")
-    # the matching convolution maps (N, C_out, Ho, Wo) to x's shape: its padding is (p, p - output_padding)
-    pads = ((ph, ph - oph), (pw, pw - opw))
-    out_shape = (n, groups * cg_out, ho, wo)
-    out = _conv_input_grad(x, weight, (sh, sw), pads, (dh, dw), groups, out_shape, workspace)
-    if bias is not None:
-        out += np.asarray(bias, dtype=x.dtype).reshape(-1, 1, 1)
-    cache = dict(x=x, weight=weight, stride=(sh, sw), pads=pads, dilation=(dh, dw), groups=groups,
-                 has_bias=bias is not None)
-    return out, cache
-
-
-def conv_transpose2d_backward(dout, cache, *, workspace=None):
-    """Gradients of :func:`conv_transpose2d_forward`.
-
-    The input-gradient of a transposed convolution is the matching ordinary convolution of
-    ``dout`` with the same weight; the weight-gradient is that convolution's weight-gradient with
-    the roles of input and output swapped.
-
-    Returns:
-        ``(dx, dweight, dbias)``; ``dbias`` is ``None`` without a bias.
-    """
-    c = cache
-    dout = np.asarray(dout, dtype=c["x"].dtype)
-    dx, cols = _conv(dout, c["weight"], None, c["stride"], c["pads"], c["dilation"], c["groups"], workspace)
-    dweight = _conv_weight_grad(c["x"], cols, c["weight"].shape)
-    db = dout.sum(axis=(0, 2, 3)) if c["has_bias"] else None
-    return dx, dweight, db
-
-
 # -- padding modes -------------------------------------------------------------------------------
 def _pad_mode(x: np.ndarray, pads, mode: str) -> np.ndarray:
     """Pad the last two axes by ``pads = ((top, bottom), (left, right))`` in a PyTorch padding mode."""
@@ -454,22 +385,91 @@ def _pad_mode_backward(g: np.ndarray, pads, mode: str) -> np.ndarray:
 
 
 # -- the layers ----------------------------------------------------------------------------------
-def _batched(layer: str, x, channels: int, kind: str = "input"):
-    """Accept ``(N, C, H, W)`` or an unbatched ``(C, H, W)``; return the 4-D array and the flag."""
-    x = as_float_array(layer, x)
-    if x.ndim not in (3, 4) or x.shape[-3] != channels:
-        hint = ""
-        if x.ndim == 3:
-            hint = f" (a 3-D {kind} is read as one unbatched ({channels}, H, W) image)"
-        raise ValueError(
-            f"{layer} expected {kind} of shape (N, {channels}, H, W), got {tuple(x.shape)}{hint}"
-        )
-    if 0 in x.shape:
-        raise ValueError(f"{layer} expected a non-empty {kind}, got shape {tuple(x.shape)}")
-    return (x[None], True) if x.ndim == 3 else (x, False)
+class _ConvNd(Module):
+    """What :class:`Conv2d` and :class:`ConvTranspose2d` share, as PyTorch's ``_ConvNd``: the checks
+    of the hyper-parameters, the weight and bias with PyTorch's initialisation, the input check,
+    ``backward`` and ``extra_repr``. ``self._cache`` is the pure core's cache, unwrapped.
+
+    ``weight`` is ``(out_channels, in_channels // groups, kh, kw)`` for a convolution and
+    ``(in_channels, out_channels // groups, kh, kw)`` for a transposed one; both draw it from
+    ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` with PyTorch's ``fan_in = weight.shape[1] * kh * kw``."""
+
+    _transposed = False
+    _pad_here = False  # Conv2d: the layer pads the input itself (see Conv2d.forward)
+    _core_backward = None  # staticmethod(conv2d_backward) or staticmethod(conv_transpose2d_backward)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, dilation, groups, bias, padding_mode,
+                 dtype, rng):
+        super().__init__()
+        name = type(self).__name__
+        self.in_channels = check_int(name, "in_channels", in_channels)
+        self.out_channels = check_int(name, "out_channels", out_channels)
+        self.kernel_size = pair(name, "kernel_size", kernel_size)
+        self.stride = pair(name, "stride", stride)
+        self.dilation = pair(name, "dilation", dilation)
+        self.groups = check_int(name, "groups", groups)
+        for what, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if count % groups:
+                raise ValueError(f"{name}: {what}={count} must be divisible by groups={groups}")
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f"{name} supports only padding_mode='zeros', got {padding_mode!r}")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{name} expected padding_mode in {PADDING_MODES}, got {padding_mode!r}")
+        self.padding_mode = padding_mode
+        dtype = check_float_dtype(name, dtype)
+        rng = check_rng(name, rng)
+        kh, kw = self.kernel_size
+        channels = (in_channels, out_channels) if self._transposed else (out_channels, in_channels)
+        shape = (channels[0], channels[1] // groups, kh, kw)
+        bound = fan_in_bound(shape[1] * kh * kw)
+        self.weight = Parameter(uniform_init(rng, shape, bound, dtype))
+        self.bias = Parameter(uniform_init(rng, (out_channels,), bound, dtype)) if bias else None
+        self._workspace = {}  # the im2col matrices, kept between calls (see conv2d_forward)
+
+    def _batch(self, x) -> np.ndarray:
+        """Accept ``(N, C_in, H, W)`` or an unbatched ``(C_in, H, W)``; return the 4-D array."""
+        name, c = type(self).__name__, self.in_channels
+        x = as_float_array(name, x)
+        if x.ndim not in (3, 4) or x.shape[-3] != c:
+            hint = f" (a 3-D input is read as one unbatched ({c}, H, W) image)" if x.ndim == 3 else ""
+            raise ValueError(f"{name} expected input of shape (N, {c}, H, W), got {tuple(x.shape)}{hint}")
+        check_ndim(name, x, (3, 4), f"(N, {c}, H, W)", nonempty=True)
+        x, self._unbatched = batched(x, 3)
+        return x
+
+    def _unbatch(self, out: np.ndarray) -> np.ndarray:
+        return out[0] if self._unbatched else out
+
+    def backward(self, dy):
+        cache = self._saved()
+        dy = check_grad_batched(type(self).__name__, dy, cache.out_shape, self._unbatched)
+        dx, dw, db = self._core_backward(dy, cache, workspace=self._workspace)
+        self.weight.grad += dw
+        if self.bias is not None:
+            self.bias.grad += db
+        if self._pad_here:
+            dx = _pad_mode_backward(dx, self._pads, self.padding_mode)
+        return self._unbatch(dx)
+
+    def extra_repr(self) -> str:
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
 
 
-class Conv2d(Module):
+class Conv2d(_ConvNd):
     """2-D convolution over ``(N, C, H, W)`` images, as ``torch.nn.Conv2d``.
 
     Args:
@@ -511,24 +511,15 @@ class Conv2d(Module):
         ((8, 1, 28, 28), (16, 1, 3, 3))
     """
 
+    _core_backward = staticmethod(conv2d_backward)
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", *, dtype=np.float64,
                  rng=None):
-        super().__init__()
+        super().__init__(in_channels, out_channels, kernel_size, stride, dilation, groups, bias, padding_mode,
+                         dtype, rng)
         name = "Conv2d"
-        self.in_channels = check_int(name, "in_channels", in_channels)
-        self.out_channels = check_int(name, "out_channels", out_channels)
-        self.kernel_size = pair(name, "kernel_size", kernel_size)
-        self.stride = pair(name, "stride", stride)
-        self.dilation = pair(name, "dilation", dilation)
-        self.groups = check_int(name, "groups", groups)
-        if in_channels % groups:
-            raise ValueError(f"{name}: in_channels={in_channels} must be divisible by groups={groups}")
-        if out_channels % groups:
-            raise ValueError(f"{name}: out_channels={out_channels} must be divisible by groups={groups}")
-        if padding_mode not in PADDING_MODES:
-            raise ValueError(f"{name} expected padding_mode in {PADDING_MODES}, got {padding_mode!r}")
-        self.padding_mode = padding_mode
+        self.output_padding = (0, 0)  # as in PyTorch, where every _ConvNd has one
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(
@@ -548,25 +539,17 @@ class Conv2d(Module):
             self._pads = ((0, 0), (0, 0))
         else:
             self._pads = tuple((p, p) for p in self.padding)
-
-        dtype = check_float_dtype(name, dtype)
-        rng = np.random.default_rng() if rng is None else rng
-        kh, kw = self.kernel_size
-        bound = fan_in_bound(in_channels // groups * kh * kw)
-        shape = (out_channels, in_channels // groups, kh, kw)
-        self.weight = Parameter(uniform_init(rng, shape, bound, dtype))
-        self.bias = Parameter(uniform_init(rng, (out_channels,), bound, dtype)) if bias else None
-        self._workspace = {}  # the im2col matrices, kept between calls (see conv2d_forward)
+        (top, bottom), (left, right) = self._pads
+        # zeros on both sides equally: the core pads; otherwise forward pads ('same' with an odd
+        # total, reflect, replicate, circular) and runs the core without padding
+        self._pad_here = padding_mode != "zeros" or top != bottom or left != right
 
     def forward(self, x):
-        x, unbatched = _batched("Conv2d", x, self.in_channels)
+        x = self._batch(x)
         (top, bottom), (left, right) = self._pads
         h, w = x.shape[2:]
         _check_fits("Conv2d", h + top + bottom, w + left + right, self.kernel_size, self.dilation)
-        # zeros on both sides equally: the core pads; otherwise pad here ('same' with an odd total,
-        # reflect, replicate, circular) and run the core without padding
-        pad_here = self.padding_mode != "zeros" or top != bottom or left != right
-        if pad_here:
+        if self._pad_here:
             limit = {"reflect": (h - 1, w - 1), "circular": (h, w)}.get(self.padding_mode, (np.inf, np.inf))
             if max(top, bottom) > limit[0] or max(left, right) > limit[1]:
                 raise ValueError(
@@ -575,150 +558,7 @@ class Conv2d(Module):
                 )
             x = _pad_mode(x, self._pads, self.padding_mode)
         bias = None if self.bias is None else self.bias.data
-        y, cache = conv2d_forward(x, self.weight.data, bias, self.stride, (0, 0) if pad_here else (top, left),
-                                  self.dilation, self.groups, workspace=self._workspace)
-        self._cache = (cache, pad_here, unbatched, y.shape)
-        return y[0] if unbatched else y
-
-    def backward(self, dy):
-        cache, pad_here, unbatched, y_shape = self._saved()
-        dy = check_grad("Conv2d", dy, y_shape[1:] if unbatched else y_shape)
-        dx, dw, db = conv2d_backward(dy[None] if unbatched else dy, cache, workspace=self._workspace)
-        self.weight.grad += dw
-        if self.bias is not None:
-            self.bias.grad += db
-        if pad_here:
-            dx = _pad_mode_backward(dx, self._pads, self.padding_mode)
-        return dx[0] if unbatched else dx
-
-    def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
-
-
-class ConvTranspose2d(Module):
-    """2-D transposed convolution ("deconvolution"), as ``torch.nn.ConvTranspose2d``.
-
-    It maps a ``Conv2d``'s output size back to its input size and is the gradient of that
-    convolution with respect to its input: each input pixel paints a ``kh x kw`` patch, weighted by
-    the kernel, ``stride`` pixels apart; overlapping patches add up.
-
-    Args:
-        in_channels, out_channels: channel counts.
-        kernel_size: int or ``(kh, kw)``.
-        stride: int or pair, the spacing of the painted patches in the output.
-        padding: int or pair, rows/columns removed from each side of the output (the padding of the
-            matching ``Conv2d``).
-        output_padding: int or pair, extra rows/columns kept at the bottom/right; must be smaller
-            than ``stride`` or ``dilation``. It picks which of the input sizes a strided
-            convolution maps to the same output size is meant.
-        groups: independent groups of channels (must divide both channel counts).
-        bias: if ``False``, no additive bias.
-        dilation: int or pair, the spacing between kernel taps (1 = no gaps).
-        padding_mode: only ``'zeros'`` (as in PyTorch).
-        dtype: dtype of the parameters (float64 by default).
-        rng: a ``numpy.random.Generator`` for the initialisation.
-
-    Shape:
-        - Input: ``(N, C_in, H_in, W_in)`` or unbatched ``(C_in, H_in, W_in)``.
-        - Output: ``(N, C_out, H_out, W_out)`` where
-          ``H_out = (H_in - 1)*stride[0] - 2*padding[0] + dilation[0]*(kernel_size[0] - 1)
-          + output_padding[0] + 1``
-          and the same for ``W_out``.
-
-    Attributes:
-        weight: ``(C_in, C_out // groups, kh, kw)`` (note: input channels first), initialised from
-            ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` with PyTorch's ``fan_in = C_out // groups * kh * kw``.
-        bias: ``(C_out,)``, same distribution.
-
-    Examples:
-        >>> rng = np.random.default_rng(0)
-        >>> up = ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1, rng=rng)
-        >>> up
-        ConvTranspose2d(16, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))
-        >>> up(np.ones((2, 16, 14, 14))).shape
-        (2, 8, 28, 28)
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
-                 padding_mode: str = "zeros", *, dtype=np.float64, rng=None):
-        super().__init__()
-        name = "ConvTranspose2d"
-        self.in_channels = check_int(name, "in_channels", in_channels)
-        self.out_channels = check_int(name, "out_channels", out_channels)
-        self.kernel_size = pair(name, "kernel_size", kernel_size)
-        self.stride = pair(name, "stride", stride)
-        self.padding = pair(name, "padding", padding, 0)
-        self.output_padding = pair(name, "output_padding", output_padding, 0)
-        self.dilation = pair(name, "dilation", dilation)
-        self.groups = check_int(name, "groups", groups)
-        if in_channels % groups:
-            raise ValueError(f"{name}: in_channels={in_channels} must be divisible by groups={groups}")
-        if out_channels % groups:
-            raise ValueError(f"{name}: out_channels={out_channels} must be divisible by groups={groups}")
-        for op, s, d in zip(self.output_padding, self.stride, self.dilation, strict=True):
-            if op >= max(s, d):
-                raise ValueError(f"{name}: output_padding={self.output_padding} must be smaller than "
-                                 f"stride={self.stride} or dilation={self.dilation}")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name} supports only padding_mode='zeros', got {padding_mode!r}")
-        self.padding_mode = padding_mode
-        dtype = check_float_dtype(name, dtype)
-        rng = np.random.default_rng() if rng is None else rng
-        kh, kw = self.kernel_size
-        bound = fan_in_bound(out_channels // groups * kh * kw)
-        shape = (in_channels, out_channels // groups, kh, kw)
-        self.weight = Parameter(uniform_init(rng, shape, bound, dtype))
-        self.bias = Parameter(uniform_init(rng, (out_channels,), bound, dtype)) if bias else None
-        self._workspace = {}  # the im2col matrices, kept between calls (see conv2d_forward)
-
-    def forward(self, x):
-        x, unbatched = _batched("ConvTranspose2d", x, self.in_channels)
-        ho, wo = conv_transpose2d_output_size(x.shape[2], x.shape[3], self.kernel_size, self.stride,
-                                              self.padding, self.output_padding, self.dilation)
-        if ho < 1 or wo < 1:
-            raise ValueError(f"ConvTranspose2d: padding={self.padding} leaves an empty output ({ho}, {wo}) "
-                             f"for input {tuple(x.shape)} and kernel_size={self.kernel_size}")
-        bias = None if self.bias is None else self.bias.data
-        y, cache = conv_transpose2d_forward(x, self.weight.data, bias, self.stride, self.padding,
-                                            self.output_padding, self.dilation, self.groups,
-                                            workspace=self._workspace)
-        self._cache = (cache, unbatched, y.shape)
-        return y[0] if unbatched else y
-
-    def backward(self, dy):
-        cache, unbatched, y_shape = self._saved()
-        dy = check_grad("ConvTranspose2d", dy, y_shape[1:] if unbatched else y_shape)
-        dy = dy[None] if unbatched else dy
-        dx, dw, db = conv_transpose2d_backward(dy, cache, workspace=self._workspace)
-        self.weight.grad += dw
-        if self.bias is not None:
-            self.bias.grad += db
-        return dx[0] if unbatched else dx
-
-    def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+        y, self._cache = conv2d_forward(x, self.weight.data, bias, self.stride,
+                                        (0, 0) if self._pad_here else (top, left), self.dilation, self.groups,
+                                        workspace=self._workspace)
+        return self._unbatch(y)

@@ -27,20 +27,20 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, check_float_dtype, check_grad, check_int
+from ._checks import as_float_array, check_bool, check_float_dtype, check_grad, check_int, check_real
 from .module import Module, Parameter
+from .normalization_fast import _batchnorm_images_backward, _batchnorm_images_forward
 
 __all__ = [
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
     "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_reference",
     "batchnorm_eval_forward", "batchnorm_eval_backward",
     "layernorm_forward", "layernorm_backward", "groupnorm_forward", "groupnorm_backward",
+    "BatchNormCache", "BatchNormEvalCache", "LayerNormCache", "GroupNormCache",
 ]
 
 
@@ -82,6 +82,9 @@ def _count_per_channel(shape) -> int:
     return shape[0] * math.prod(shape[2:])
 
 
+# -- what each pure forward hands its backward -----------------------------------------------------
+# Every cache knows the shape of the forward output (``out_shape``) and its dtype, which the
+# layers check the upstream gradient against.
 class BatchNormCache(NamedTuple):
     """What the training-mode batch-norm backward pass needs (and the chapters show)."""
 
@@ -97,6 +100,45 @@ class BatchNormCache(NamedTuple):
     def x_hat(self) -> np.ndarray:
         """The normalised input ``(x - mean) / sqrt(var + eps)``, computed on request."""
         return self.x_centred * _per_channel(self.inv_std, self.x.ndim, self.x.dtype)
+
+    out_shape = property(lambda self: self.x.shape)
+    dtype = property(lambda self: self.x.dtype)
+
+
+class BatchNormEvalCache(NamedTuple):
+    """The cache of :func:`batchnorm_eval_forward`: the running statistics are constants."""
+
+    x_hat: np.ndarray  # (N, C, *) the input normalised with the running statistics
+    inv_std: np.ndarray  # (C,) 1 / sqrt(running_var + eps)
+    weight: np.ndarray | None  # (C,) gamma, or None without affine
+
+    out_shape = property(lambda self: self.x_hat.shape)
+    dtype = property(lambda self: self.x_hat.dtype)
+
+
+class LayerNormCache(NamedTuple):
+    """The cache of :func:`layernorm_forward`, one row per normalised group of values."""
+
+    x_hat: np.ndarray  # (M, D): the normalised input, D = prod(normalized_shape)
+    inv_std: np.ndarray  # (M, 1)
+    weight: np.ndarray | None  # normalized_shape, or None
+    x_shape: tuple[int, ...]  # (*, *normalized_shape)
+    normalized_shape: tuple[int, ...]
+
+    out_shape = property(lambda self: self.x_shape)
+    dtype = property(lambda self: self.x_hat.dtype)
+
+
+class GroupNormCache(NamedTuple):
+    """The cache of :func:`groupnorm_forward`."""
+
+    x_hat: np.ndarray  # (N, C, *) the normalised input
+    inv_std: np.ndarray  # (N, G, 1)
+    weight: np.ndarray | None  # (C,), or None
+    num_groups: int
+
+    out_shape = property(lambda self: self.x_hat.shape)
+    dtype = property(lambda self: self.x_hat.dtype)
 
 
 # -- batch norm: the pure core --------------------------------------------------------------------
@@ -212,148 +254,12 @@ def batchnorm_backward_reference(dy: np.ndarray, cache: BatchNormCache):
     return dx, (None if cache.weight is None else dweight), dbias
 
 
-# -- batch norm over images: the same numbers in fewer passes over memory ---------------------------
-# BatchNorm2d's training mode runs the two functions below instead of batchnorm_forward and
-# batchnorm_backward (which stay the readable version the chapter shows; the tests check that both
-# give the same numbers). Three things make them faster on large images:
-#
-# * the sums over N, H, W are matrix-vector products with a vector of ones (BLAS, on every core);
-# * the elementwise passes run one block of samples at a time, so the few temporaries they need
-#   stay in the processor's cache instead of being large arrays written to and read from memory;
-# * the blocks are split between threads (NumPy releases the GIL inside its loops), one per core
-#   (at most 8), as PyTorch splits its kernels between its threads.
-#
-# The centred values x - mean are recomputed per block (cheaper than storing them), which keeps
-# the two-pass variance: no E[x^2] - E[x]^2 cancellation for data with a large mean.
-_THREADS = max(1, min(os.cpu_count() or 1, 8))
-_POOL: ThreadPoolExecutor | None = None
-_BLOCK_BYTES = 1 << 19  # about 512 KB of each operand per block: fits the L2 cache
-
-
-def _forget_pool() -> None:
-    global _POOL
-    _POOL = None  # a forked child has none of the parent's threads: it starts its own pool
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _in_blocks(fn, n: int, row_bytes: int) -> list:
-    """Run ``fn(start, stop)`` over blocks of the ``n`` samples, split between ``_THREADS`` threads;
-    returns the results of each thread's blocks (a list per thread, in order)."""
-    global _POOL
-    per_block = max(1, _BLOCK_BYTES // max(row_bytes, 1))
-    blocks = [(a, min(a + per_block, n)) for a in range(0, n, per_block)]
-    parts = min(_THREADS, len(blocks))
-
-    def run(k):
-        return [fn(a, b) for a, b in blocks[k::parts]]
-
-    if parts == 1:
-        return [run(0)]
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="layers_lib")
-    return list(_POOL.map(run, range(parts)))
-
-
-class _ImageBatchNormCache(NamedTuple):
-    """What :func:`_batchnorm_images_backward` needs: no centred copy of the input."""
-
-    x: np.ndarray  # (N, C, L) the input
-    mean: np.ndarray  # (C,)
-    var: np.ndarray  # (C,) biased batch variance
-    inv_std: np.ndarray  # (C,)
-    weight: np.ndarray | None
-    eps: float
-
-    @property
-    def x_hat(self) -> np.ndarray:
-        return (self.x - self.mean[:, None]) * self.inv_std[:, None]
-
-
-def _rows(v: np.ndarray, L: int, dtype) -> np.ndarray:
-    """A ``(C,)`` vector repeated along a row of ``L`` values, ``(C, L)``. Operating on ``(n, C, L)``
-    blocks with it is several times faster than broadcasting a ``(C, 1)`` column: NumPy then runs
-    one contiguous loop over ``C * L`` values instead of ``C`` short loops."""
-    return np.repeat(v.astype(dtype, copy=False), L).reshape(-1, L)
-
-
-def _channel_totals(x3: np.ndarray) -> np.ndarray:
-    """``x3.sum(axis=(0, 2))`` for ``(N, C, L)``, as one matrix-vector product (BLAS)."""
-    n, c, L = x3.shape
-    return (x3.reshape(n * c, L) @ np.ones(L, dtype=x3.dtype)).reshape(n, c).sum(axis=0)
-
-
-def _batchnorm_images_forward(x, weight, bias, eps=1e-5):
-    """Training-mode batch norm of ``(N, C, *)``, as :func:`batchnorm_forward`, in three passes."""
-    shape, dt = x.shape, x.dtype
-    n, c = shape[:2]
-    x3 = np.ascontiguousarray(x).reshape(n, c, -1)  # (N, C, L)
-    m = n * x3.shape[2]
-    mean = _channel_totals(x3) / m  # (C,)
-    mean_c = _rows(mean, x3.shape[2], dt)
-    row = x3[0].nbytes
-
-    def squares(a, b):  # sum over the block of (x - mean)^2, per channel
-        xc = x3[a:b] - mean_c
-        return np.einsum("ncl,ncl->c", xc, xc)
-
-    var = sum(s for part in _in_blocks(squares, n, row) for s in part) / m  # (C,) biased variance
-    inv_std = 1.0 / np.sqrt(var + eps)
-    scale = _rows(inv_std if weight is None else weight.astype(dt, copy=False) * inv_std, x3.shape[2], dt)
-    beta = None if bias is None else _rows(bias, x3.shape[2], dt)
-    y = np.empty_like(x3)
-
-    def normalise(a, b):  # y = (x - mean) * gamma / std + beta
-        np.subtract(x3[a:b], mean_c, out=y[a:b])
-        y[a:b] *= scale
-        if beta is not None:
-            y[a:b] += beta
-
-    _in_blocks(normalise, n, row)
-    return y.reshape(shape), _ImageBatchNormCache(x3, mean, var, inv_std, weight, eps)
-
-
-def _batchnorm_images_backward(dy, cache: _ImageBatchNormCache):
-    """Backward of :func:`_batchnorm_images_forward`, the formula of :func:`batchnorm_backward`, in
-    two passes: the two sums per channel, then ``dx``."""
-    x3, mean, inv_std, weight = cache.x, cache.mean, cache.inv_std, cache.weight
-    n, c, L = x3.shape
-    dt = x3.dtype
-    dy3 = np.ascontiguousarray(dy, dtype=dt).reshape(n, c, L)
-    m = n * L
-    mean_c = _rows(mean, L, dt)
-    row = x3[0].nbytes
-    dbias = _channel_totals(dy3)  # (C,)
-
-    def centred_dot(a, b):  # sum over the block of dy * (x - mean), per channel
-        xc = x3[a:b] - mean_c
-        return np.einsum("ncl,ncl->c", dy3[a:b], xc)
-
-    dweight = sum(s for part in _in_blocks(centred_dot, n, 2 * row) for s in part) * inv_std  # sum dy x_hat
-    scale = inv_std if weight is None else weight.astype(dt, copy=False) * inv_std
-    k_hat = _rows(scale * dweight * inv_std / m, L, dt)  # multiplies x - mean
-    k_one = _rows(scale * dbias / m, L, dt)
-    scale = _rows(scale, L, dt)
-    dx = np.empty_like(dy3)
-
-    def input_grad(a, b):  # dx = scale * dy - k_hat * (x - mean) - k_one
-        xc = x3[a:b] - mean_c
-        xc *= k_hat
-        np.multiply(dy3[a:b], scale, out=dx[a:b])
-        dx[a:b] -= xc
-        dx[a:b] -= k_one
-
-    _in_blocks(input_grad, n, 3 * row)
-    return dx.reshape(dy.shape), (None if weight is None else dweight), dbias
-
 
 def batchnorm_eval_forward(x: np.ndarray, weight, bias, running_mean, running_var, eps: float = 1e-5):
     """Evaluation-mode batch norm: a fixed per-channel affine map using the running statistics.
 
     Returns:
-        ``(y, cache)``.
+        ``(y, cache)`` with a :class:`BatchNormEvalCache`.
 
     Examples:
         >>> y, _ = batchnorm_eval_forward(np.array([[3.0]]), None, None, np.array([1.0]),
@@ -366,10 +272,10 @@ def batchnorm_eval_forward(x: np.ndarray, weight, bias, running_mean, running_va
     y = x_hat if weight is None else x_hat * _per_channel(weight, x.ndim, x.dtype)
     if bias is not None:
         y = y + _per_channel(bias, x.ndim, x.dtype)
-    return y, (x_hat, inv_std, weight)
+    return y, BatchNormEvalCache(x_hat, inv_std, weight)
 
 
-def batchnorm_eval_backward(dy: np.ndarray, cache):
+def batchnorm_eval_backward(dy: np.ndarray, cache: BatchNormEvalCache):
     """Backward of :func:`batchnorm_eval_forward`: the statistics are constants, so
     ``dx = gamma / sqrt(running_var + eps) * dy``.
 
@@ -411,7 +317,7 @@ def layernorm_forward(x: np.ndarray, weight, bias, normalized_shape: tuple[int, 
         weight, bias: ``normalized_shape`` arrays (elementwise gamma and beta), or ``None``.
 
     Returns:
-        ``(y, cache)``.
+        ``(y, cache)`` with a :class:`LayerNormCache`.
 
     Examples:
         >>> y, _ = layernorm_forward(np.array([[1.0, 3.0]]), None, None, (2,), eps=0.0)
@@ -425,10 +331,10 @@ def layernorm_forward(x: np.ndarray, weight, bias, normalized_shape: tuple[int, 
     y = x_hat if weight is None else x_hat * weight.astype(x.dtype, copy=False)
     if bias is not None:
         y = y + bias.astype(x.dtype, copy=False)
-    return y, (x_hat2, inv_std, weight, x.shape, tuple(normalized_shape))
+    return y, LayerNormCache(x_hat2, inv_std, weight, x.shape, tuple(normalized_shape))
 
 
-def layernorm_backward(dy: np.ndarray, cache):
+def layernorm_backward(dy: np.ndarray, cache: LayerNormCache):
     """Backward of :func:`layernorm_forward`: ``(dx, dweight, dbias)`` (``None`` where absent).
 
     ``dweight`` and ``dbias`` sum over the leading (batch) dimensions."""
@@ -450,7 +356,7 @@ def groupnorm_forward(x: np.ndarray, weight, bias, num_groups: int, eps: float =
         weight, bias: ``(C,)`` per-channel gamma and beta, or ``None``.
 
     Returns:
-        ``(y, cache)``.
+        ``(y, cache)`` with a :class:`GroupNormCache`.
 
     Examples:
         >>> x = np.array([[[1.0], [3.0], [10.0], [30.0]]])  # (N=1, C=4, L=1), 2 groups of 2
@@ -465,10 +371,10 @@ def groupnorm_forward(x: np.ndarray, weight, bias, num_groups: int, eps: float =
     y = x_hat if weight is None else x_hat * _per_channel(weight, x.ndim, x.dtype)
     if bias is not None:
         y = y + _per_channel(bias, x.ndim, x.dtype)
-    return y, (x_hat, inv_std, weight, num_groups)
+    return y, GroupNormCache(x_hat, inv_std, weight, num_groups)
 
 
-def groupnorm_backward(dy: np.ndarray, cache):
+def groupnorm_backward(dy: np.ndarray, cache: GroupNormCache):
     """Backward of :func:`groupnorm_forward`: ``(dx, dweight, dbias)`` (``None`` where absent)."""
     x_hat, inv_std, weight, num_groups = cache
     grouped = (dy.shape[0], num_groups, math.prod(dy.shape[1:]) // num_groups)  # (N, G, C/G * spatial)
@@ -479,21 +385,42 @@ def groupnorm_backward(dy: np.ndarray, cache):
 
 
 # -- the layers -----------------------------------------------------------------------------------
-def _check_real(layer: str, name: str, value, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{layer} expected {name} to be a number, got {value!r}")
-    if not value >= minimum:
-        raise ValueError(f"{layer} expected {name} >= {minimum}, got {value}")
-    return float(value)
+class _Norm(Module):
+    """What the normalization layers share: the input check (each layer says which shapes it
+    ``_fits`` and what it ``_expects``, as PyTorch's ``_check_input_dim``), ``forward`` through the
+    layer's pure core ``_core_forward(x, weight, bias)``, and ``backward``, which checks ``dy``
+    against the cache, runs the matching pure backward ``_core_backward(dy, cache)`` and adds the
+    parameter gradients. ``self._cache`` is the pure core's cache, unwrapped. (BatchNorm has its
+    own ``forward``: two modes and the running statistics.)"""
+
+    _core_backward = None  # staticmethod(layernorm_backward), ...; _BatchNorm picks by the cache
+
+    def forward(self, x):
+        y, self._cache = self._core_forward(self._check_input(x), *self._affine())
+        return y
+
+    def _check_input(self, x) -> np.ndarray:
+        x = as_float_array(type(self).__name__, x)
+        if not self._fits(x.shape):
+            raise ValueError(f"{self._expects()}, got {tuple(x.shape)}")
+        return x
+
+    def _affine(self):
+        """``(gamma, beta)`` as arrays, ``None`` for an absent one."""
+        return tuple(None if p is None else p.data for p in (self.weight, self.bias))
+
+    def backward(self, dy):
+        cache = self._saved()
+        dy = check_grad(type(self).__name__, dy, cache.out_shape).astype(cache.dtype, copy=False)
+        dx, dweight, dbias = self._core_backward(dy, cache)
+        if self.weight is not None:
+            self.weight.grad += dweight
+        if self.bias is not None:
+            self.bias.grad += dbias
+        return dx
 
 
-def _check_bool(layer: str, name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{layer} expected {name} to be True or False, got {value!r}")
-    return bool(value)
-
-
-class _BatchNorm(Module):
+class _BatchNorm(_Norm):
     _ndims: tuple[int, ...] = ()
     _layout: str = ""
 
@@ -502,14 +429,14 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         self.num_features = check_int(name, "num_features", num_features)
-        self.eps = _check_real(name, "eps", eps)
+        self.eps = check_real(name, "eps", eps, minimum=0.0)
         if momentum is not None:
-            momentum = _check_real(name, "momentum", momentum)
+            momentum = check_real(name, "momentum", momentum, minimum=0.0)
             if momentum > 1:
                 raise ValueError(f"{name} expected momentum in [0, 1] or None, got {momentum}")
         self.momentum = momentum
-        self.affine = _check_bool(name, "affine", affine)
-        self.track_running_stats = _check_bool(name, "track_running_stats", track_running_stats)
+        self.affine = check_bool(name, "affine", affine)
+        self.track_running_stats = check_bool(name, "track_running_stats", track_running_stats)
         dtype = check_float_dtype(name, dtype)
         self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None
@@ -519,6 +446,7 @@ class _BatchNorm(Module):
             self.num_batches_tracked = 0
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
+        self._workspace = {}  # the large scratch buffers, kept between calls (see batchnorm_forward)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
@@ -527,23 +455,19 @@ class _BatchNorm(Module):
             self.running_var[...] = 1
             self.num_batches_tracked = 0
 
-    def _check_input(self, x) -> np.ndarray:
-        name = type(self).__name__
-        x = as_float_array(name, x)
-        if x.ndim not in self._ndims or x.shape[1] != self.num_features:
-            layout = self._layout.replace("C", str(self.num_features))
-            raise ValueError(f"{name}({self.num_features}) expected input of shape {layout}, "
-                             f"got {tuple(x.shape)}")
-        return x
+    def _fits(self, shape) -> bool:
+        return len(shape) in self._ndims and shape[1] == self.num_features
+
+    def _expects(self) -> str:
+        layout = self._layout.replace("C", str(self.num_features))
+        return f"{type(self).__name__}({self.num_features}) expected input of shape {layout}"
 
     def forward(self, x):
         x = self._check_input(x)
         use_batch_stats = self.training or not self.track_running_stats
-        w = None if self.weight is None else self.weight.data
-        b = None if self.bias is None else self.bias.data
+        w, b = self._affine()
         if not use_batch_stats:
-            y, cache = batchnorm_eval_forward(x, w, b, self.running_mean, self.running_var, self.eps)
-            self._cache = ("eval", cache)
+            y, self._cache = batchnorm_eval_forward(x, w, b, self.running_mean, self.running_var, self.eps)
             return y
         m = _count_per_channel(x.shape)
         if m <= 1:
@@ -554,31 +478,27 @@ class _BatchNorm(Module):
                 "batch with more values per channel, or call .eval() to normalise with the running "
                 "statistics"
             )
-        # the layer keeps its large scratch buffers between calls (see batchnorm_forward)
-        self._workspace = getattr(self, "_workspace", {})
-        y, cache = batchnorm_forward(x, w, b, self.eps, workspace=self._workspace)
+        y, cache = self._batch_forward(x, w, b)  # batchnorm_forward (BatchNorm2d: its blocked twin)
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
             f = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
             unbiased = cache.var * (m / (m - 1))
             self.running_mean[...] = (1 - f) * self.running_mean + f * cache.mean
             self.running_var[...] = (1 - f) * self.running_var + f * unbiased
-        self._cache = ("train", cache)
+        self._cache = cache
         return y
 
-    def backward(self, dy):
-        mode, cache = self._saved()
-        shape = cache.x.shape if mode == "train" else cache[0].shape
-        dtype = cache.x.dtype if mode == "train" else cache[0].dtype
-        dy = check_grad(type(self).__name__, dy, shape).astype(dtype, copy=False)
-        if mode == "train":
-            dx, dweight, dbias = batchnorm_backward(dy, cache, workspace=self._workspace)
-        else:
-            dx, dweight, dbias = batchnorm_eval_backward(dy, cache)
-        if self.weight is not None:
-            self.weight.grad += dweight
-            self.bias.grad += dbias
-        return dx
+    def _batch_forward(self, x, w, b):
+        """Normalise with the batch's own statistics: ``(y, cache)``."""
+        return batchnorm_forward(x, w, b, self.eps, workspace=self._workspace)
+
+    def _core_backward(self, dy, cache):
+        if type(cache) is BatchNormEvalCache:
+            return batchnorm_eval_backward(dy, cache)
+        return self._batch_backward(dy, cache)
+
+    def _batch_backward(self, dy, cache):
+        return batchnorm_backward(dy, cache, workspace=self._workspace)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -649,39 +569,16 @@ class BatchNorm2d(_BatchNorm):
     _ndims = (4,)
     _layout = "(N, C, H, W)"
 
-    def forward(self, x):
-        """As :meth:`BatchNorm1d.forward`; training mode runs the blocked, threaded core (see
-        ``_batchnorm_images_forward``), which gives the same numbers as :func:`batchnorm_forward`."""
-        x = self._check_input(x)
-        if not (self.training or not self.track_running_stats) or _count_per_channel(x.shape) <= 1:
-            return super().forward(x)  # evaluation mode, and the error for a single value per channel
-        w = None if self.weight is None else self.weight.data
-        b = None if self.bias is None else self.bias.data
-        y, cache = _batchnorm_images_forward(x, w, b, self.eps)
-        if self.training and self.track_running_stats:
-            m = _count_per_channel(x.shape)
-            self.num_batches_tracked += 1
-            f = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
-            unbiased = cache.var * (m / (m - 1))
-            self.running_mean[...] = (1 - f) * self.running_mean + f * cache.mean
-            self.running_var[...] = (1 - f) * self.running_var + f * unbiased
-        self._cache = ("images", cache, x.shape)
-        return y
+    def _batch_forward(self, x, w, b):
+        """The blocked, threaded core (``normalization_fast.py``): the numbers of
+        :func:`batchnorm_forward` in fewer passes over memory."""
+        return _batchnorm_images_forward(x, w, b, self.eps)
 
-    def backward(self, dy):
-        saved = self._saved()
-        if saved[0] != "images":
-            return super().backward(dy)
-        _, cache, shape = saved
-        dy = check_grad(type(self).__name__, dy, shape)
-        dx, dweight, dbias = _batchnorm_images_backward(dy, cache)
-        if self.weight is not None:
-            self.weight.grad += dweight
-            self.bias.grad += dbias
-        return dx
+    def _batch_backward(self, dy, cache):
+        return _batchnorm_images_backward(dy, cache)
 
 
-class LayerNorm(Module):
+class LayerNorm(_Norm):
     """Layer normalization: each sample normalised over its last dimensions.
 
     Args:
@@ -704,6 +601,8 @@ class LayerNorm(Module):
                [-0.7071, -0.7071,  1.4142]])
     """
 
+    _core_backward = staticmethod(layernorm_backward)
+
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, dtype=np.float64):
         super().__init__()
@@ -714,41 +613,29 @@ class LayerNorm(Module):
                             f"ints, got {normalized_shape!r}")
         self.normalized_shape = tuple(check_int("LayerNorm", "normalized_shape", d)
                                       for d in normalized_shape)
-        self.eps = _check_real("LayerNorm", "eps", eps)
-        self.elementwise_affine = _check_bool("LayerNorm", "elementwise_affine", elementwise_affine)
-        _check_bool("LayerNorm", "bias", bias)
+        self.eps = check_real("LayerNorm", "eps", eps, minimum=0.0)
+        self.elementwise_affine = check_bool("LayerNorm", "elementwise_affine", elementwise_affine)
+        check_bool("LayerNorm", "bias", bias)
         dtype = check_float_dtype("LayerNorm", dtype)
         self.weight = Parameter(np.ones(self.normalized_shape, dtype)) if elementwise_affine else None
         self.bias = (Parameter(np.zeros(self.normalized_shape, dtype))
                      if elementwise_affine and bias else None)
 
-    def forward(self, x):
-        x = as_float_array("LayerNorm", x)
-        k = len(self.normalized_shape)
-        if x.ndim < k or tuple(x.shape[x.ndim - k:]) != self.normalized_shape:
-            dims = ", ".join(str(d) for d in self.normalized_shape)
-            raise ValueError(f"LayerNorm({self.normalized_shape}) expected input of shape (*, {dims}), "
-                             f"got {tuple(x.shape)}")
-        y, self._cache = layernorm_forward(
-            x, None if self.weight is None else self.weight.data,
-            None if self.bias is None else self.bias.data, self.normalized_shape, self.eps)
-        return y
+    def _fits(self, shape) -> bool:
+        return tuple(shape[len(shape) - len(self.normalized_shape):]) == self.normalized_shape
 
-    def backward(self, dy):
-        x_hat2, _, _, shape, _ = self._saved()
-        dy = check_grad("LayerNorm", dy, shape).astype(x_hat2.dtype, copy=False)
-        dx, dweight, dbias = layernorm_backward(dy, self._cache)
-        if self.weight is not None:
-            self.weight.grad += dweight
-        if self.bias is not None:
-            self.bias.grad += dbias
-        return dx
+    def _expects(self) -> str:
+        dims = ", ".join(str(d) for d in self.normalized_shape)
+        return f"LayerNorm({self.normalized_shape}) expected input of shape (*, {dims})"
+
+    def _core_forward(self, x, weight, bias):
+        return layernorm_forward(x, weight, bias, self.normalized_shape, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
-class GroupNorm(Module):
+class GroupNorm(_Norm):
     """Group normalization: the channels of each sample are split into ``num_groups`` groups,
     and each group is normalised over its channels and all positions.
 
@@ -776,6 +663,8 @@ class GroupNorm(Module):
         ValueError: GroupNorm expected num_channels (4) to be divisible by num_groups (3)
     """
 
+    _core_backward = staticmethod(groupnorm_backward)
+
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  dtype=np.float64):
         super().__init__()
@@ -784,30 +673,21 @@ class GroupNorm(Module):
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm expected num_channels ({num_channels}) to be divisible by "
                              f"num_groups ({num_groups})")
-        self.eps = _check_real("GroupNorm", "eps", eps)
-        self.affine = _check_bool("GroupNorm", "affine", affine)
+        self.eps = check_real("GroupNorm", "eps", eps, minimum=0.0)
+        self.affine = check_bool("GroupNorm", "affine", affine)
         dtype = check_float_dtype("GroupNorm", dtype)
         self.weight = Parameter(np.ones(num_channels, dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_channels, dtype)) if affine else None
 
-    def forward(self, x):
-        x = as_float_array("GroupNorm", x)
-        if x.ndim < 2 or x.shape[1] != self.num_channels:
-            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}) expected input of shape "
-                             f"(N, {self.num_channels}, *), got {tuple(x.shape)}")
-        y, self._cache = groupnorm_forward(
-            x, None if self.weight is None else self.weight.data,
-            None if self.bias is None else self.bias.data, self.num_groups, self.eps)
-        return y
+    def _fits(self, shape) -> bool:
+        return len(shape) >= 2 and shape[1] == self.num_channels
 
-    def backward(self, dy):
-        x_hat = self._saved()[0]
-        dy = check_grad("GroupNorm", dy, x_hat.shape).astype(x_hat.dtype, copy=False)
-        dx, dweight, dbias = groupnorm_backward(dy, self._cache)
-        if self.weight is not None:
-            self.weight.grad += dweight
-            self.bias.grad += dbias
-        return dx
+    def _expects(self) -> str:
+        c = self.num_channels
+        return f"GroupNorm({self.num_groups}, {c}) expected input of shape (N, {c}, *)"
+
+    def _core_forward(self, x, weight, bias):
+        return groupnorm_forward(x, weight, bias, self.num_groups, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

@@ -13,14 +13,13 @@ depend on the recurrence: the input projection ``gx = x W_ih^T + b_ih`` (one mat
 The cells therefore return the gradients of their *pre-activations*, ``dgx`` (input side) and
 ``dgh`` (hidden side), plus the gradient flowing back to the previous state.
 
-The cells are the readable definition, and :class:`RNN` runs them as they are. :class:`LSTM` and
-:class:`GRU` run the same arithmetic through a fused loop (``_lstm_steps`` / ``_gru_steps`` and
-their backward passes) that writes every step into arrays allocated once for the whole sequence
-(``out=`` everywhere, no per-step temporaries or dictionaries). The sigmoid gates are computed as
-``(1 + tanh(a/2)) / 2`` with the halving folded into their rows of the weights (exact in floating
-point), so one ``tanh`` serves all the gates of a step; the LSTM loop works *feature-major*
-(``(4H, N)`` per step), where each gate is a contiguous block of rows and BLAS runs the small
-per-step product faster. The tests check that the fused loops and the cells give the same numbers.
+The layers do not know which cell they run: a small table, ``_CELLS`` (as PyTorch's
+``_rnn_impls``), describes each kind by its cell forward and backward, whether it has a cell state
+and its gates, and the layers' time loop reads it. The cells are the readable definition, and
+:class:`RNN` runs them as they are. :class:`LSTM` and :class:`GRU` run the same arithmetic through
+the fused loops of ``recurrent_loops.py`` (every step written into arrays allocated once, one
+``tanh`` for all the gates of a step); the tests check that the fused loops and the cells give the
+same numbers.
 
 Conventions (PyTorch's):
 
@@ -36,17 +35,58 @@ Conventions (PyTorch's):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import NamedTuple
+
 import numpy as np
 
-from ._checks import as_float_array, check_grad, check_int
+from ._checks import as_float_array, check_bool, check_grad, check_int, check_rng
 from .module import Module, Parameter, fan_in_bound, uniform_init
+from .recurrent_loops import (
+    _cell_steps,
+    _cell_steps_backward,
+    _gru_steps,
+    _gru_steps_backward,
+    _lstm_steps,
+    _lstm_steps_backward,
+)
 
 __all__ = [
     "rnn_cell_forward", "rnn_cell_backward",
     "lstm_cell_forward", "lstm_cell_backward",
     "gru_cell_forward", "gru_cell_backward",
+    "RNNCellCache", "LSTMCellCache", "GRUCellCache",
     "RNN", "LSTM", "GRU",
 ]
+
+
+# -- what each cell hands its backward -----------------------------------------------------------------
+class RNNCellCache(NamedTuple):
+    """The cache of :func:`rnn_cell_forward`."""
+
+    h: np.ndarray  # (N, H) the new state
+    w_hh: np.ndarray  # (H, H)
+    nonlinearity: str
+
+
+class LSTMCellCache(NamedTuple):
+    """The cache of :func:`lstm_cell_forward`."""
+
+    gates: tuple[np.ndarray, ...]  # the activations (i, f, g, o), (N, H) each
+    c_prev: np.ndarray  # (N, H)
+    c: np.ndarray  # (N, H) the new cell state
+    tanh_c: np.ndarray  # (N, H)
+    w_hh: np.ndarray  # (4H, H)
+
+
+class GRUCellCache(NamedTuple):
+    """The cache of :func:`gru_cell_forward`."""
+
+    gates: tuple[np.ndarray, ...]  # the activations (r, z, n), (N, H) each
+    h_prev: np.ndarray  # (N, H)
+    ghn: np.ndarray  # (N, H) the hidden-side candidate term h_prev W_hn^T + b_hn
+    w_hh: np.ndarray  # (3H, H)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -73,7 +113,7 @@ def rnn_cell_forward(gx, h_prev, w_hh, b_hh=None, nonlinearity="tanh"):
         nonlinearity: ``"tanh"`` or ``"relu"``.
 
     Returns:
-        ``(h, cache)`` with ``h`` of shape ``(N, H)``.
+        ``(h, cache)`` with ``h`` of shape ``(N, H)`` and an :class:`RNNCellCache`.
     """
     a = gx + h_prev @ w_hh.T  # (N, H) pre-activation
     if b_hh is not None:
@@ -81,10 +121,10 @@ def rnn_cell_forward(gx, h_prev, w_hh, b_hh=None, nonlinearity="tanh"):
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"rnn_cell_forward expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
     h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
-    return h, (h, w_hh, nonlinearity)
+    return h, RNNCellCache(h, w_hh, nonlinearity)
 
 
-def rnn_cell_backward(dh, cache):
+def rnn_cell_backward(dh, cache: RNNCellCache):
     """Backward through :func:`rnn_cell_forward`.
 
     Args:
@@ -117,7 +157,7 @@ def lstm_cell_forward(gx, h_prev, c_prev, w_hh, b_hh=None):
         w_hh: ``(4H, H)``; b_hh: ``(4H,)`` or ``None``.
 
     Returns:
-        ``(h, c, cache)``; ``cache["gates"]`` holds the activations ``i, f, g, o``.
+        ``(h, c, cache)``; the :class:`LSTMCellCache` holds the activations ``gates = (i, f, g, o)``.
     """
     H = h_prev.shape[-1]
     a = gx + h_prev @ w_hh.T  # (N, 4H) gate pre-activations
@@ -131,11 +171,10 @@ def lstm_cell_forward(gx, h_prev, c_prev, w_hh, b_hh=None):
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     h = o * tanh_c
-    cache = {"gates": (i, f, g, o), "c_prev": c_prev, "c": c, "tanh_c": tanh_c, "w_hh": w_hh}
-    return h, c, cache
+    return h, c, LSTMCellCache((i, f, g, o), c_prev, c, tanh_c, w_hh)
 
 
-def lstm_cell_backward(dh, dc, cache):
+def lstm_cell_backward(dh, dc, cache: LSTMCellCache):
     """Backward through :func:`lstm_cell_forward`.
 
     Args:
@@ -146,17 +185,17 @@ def lstm_cell_backward(dh, dc, cache):
         (input and hidden side are the same array: both enter by a plain sum), ``dL/dh_{t-1}``
         and ``dL/dc_{t-1}``.
     """
-    i, f, g, o = cache["gates"]
-    tanh_c = cache["tanh_c"]
+    i, f, g, o = cache.gates
+    tanh_c = cache.tanh_c
     do = dh * tanh_c
     dc = dc + dh * o * (1.0 - tanh_c * tanh_c)  # the cell is reached directly and through h
     da = np.concatenate([
         dc * g * i * (1.0 - i),  # d a_i
-        dc * cache["c_prev"] * f * (1.0 - f),  # d a_f
+        dc * cache.c_prev * f * (1.0 - f),  # d a_f
         dc * i * (1.0 - g * g),  # d a_g
         do * o * (1.0 - o),  # d a_o
     ], axis=1)  # (N, 4H)
-    return da, da, da @ cache["w_hh"], dc * f
+    return da, da, da @ cache.w_hh, dc * f
 
 
 def gru_cell_forward(gx, h_prev, w_hh, b_hh=None):
@@ -178,7 +217,7 @@ def gru_cell_forward(gx, h_prev, w_hh, b_hh=None):
         h_prev: ``(N, H)``; w_hh: ``(3H, H)``; b_hh: ``(3H,)`` or ``None``.
 
     Returns:
-        ``(h, cache)``; ``cache["gates"]`` holds the activations ``r, z, n``.
+        ``(h, cache)``; the :class:`GRUCellCache` holds the activations ``gates = (r, z, n)``.
     """
     H = h_prev.shape[-1]
     gh = h_prev @ w_hh.T  # (N, 3H) hidden-side pre-activations
@@ -189,11 +228,10 @@ def gru_cell_forward(gx, h_prev, w_hh, b_hh=None):
     ghn = gh[:, 2 * H:]
     n = np.tanh(gx[:, 2 * H:] + r * ghn)  # candidate state
     h = n + z * (h_prev - n)  # = (1 - z) n + z h_prev
-    cache = {"gates": (r, z, n), "h_prev": h_prev, "ghn": ghn, "w_hh": w_hh}
-    return h, cache
+    return h, GRUCellCache((r, z, n), h_prev, ghn, w_hh)
 
 
-def gru_cell_backward(dh, cache):
+def gru_cell_backward(dh, cache: GRUCellCache):
     """Backward through :func:`gru_cell_forward`.
 
     Args:
@@ -204,263 +242,101 @@ def gru_cell_backward(dh, cache):
         the hidden-side ones ``(N, 3H)`` (they differ in the candidate block, where ``r``
         multiplies the hidden side only) and ``dL/dh_{t-1}``.
     """
-    r, z, n = cache["gates"]
-    h_prev = cache["h_prev"]
+    r, z, n = cache.gates
+    h_prev = cache.h_prev
     dn = dh * (1.0 - z)
     da_n = dn * (1.0 - n * n)  # through tanh
-    da_r = da_n * cache["ghn"] * r * (1.0 - r)
+    da_r = da_n * cache.ghn * r * (1.0 - r)
     da_z = dh * (h_prev - n) * z * (1.0 - z)
     dgx = np.concatenate([da_r, da_z, da_n], axis=1)  # (N, 3H)
     dgh = np.concatenate([da_r, da_z, da_n * r], axis=1)  # (N, 3H)
-    return dgx, dgh, dh * z + dgh @ cache["w_hh"]
-
-
-# -- the fused loops: the cells' arithmetic over a whole sequence, into preallocated arrays ---------
-def _steps(T: int, reverse: bool) -> range:
-    """The time steps in the order a direction runs them."""
-    return range(T - 1, -1, -1) if reverse else range(T)
-
-
-def _previous(seq: np.ndarray, first: np.ndarray, reverse: bool) -> np.ndarray:
-    """The state each step read, ``(T, N, H)``: ``seq`` shifted by one step, ``first`` at the start."""
-    prev = np.empty(seq.shape, dtype=seq.dtype)
-    if reverse:
-        prev[:-1], prev[-1] = seq[1:], first
-    else:
-        prev[1:], prev[0] = seq[:-1], first
-    return prev
-
-
-def _half_rows(G: int, H: int, tanh_block: int, dtype) -> np.ndarray:
-    """``(G,)``: 1/2 for the rows of sigmoid gates, 1 for the tanh block ``tanh_block``.
-
-    ``sigmoid(a) = (1 + tanh(a/2)) / 2``: with the sigmoid rows of ``gx`` and ``W_hh`` halved (exact
-    in floating point), one ``tanh`` over all blocks gives ``tanh(a/2)`` for the gates and ``tanh(a)``
-    for the candidate, and ``* half + half`` (0 for the candidate) finishes the sigmoids."""
-    half = np.full(G, 0.5, dtype=dtype)
-    half[tanh_block * H:(tanh_block + 1) * H] = 1.0
-    return half
-
-
-def _lstm_steps(x, w_ih, bias, h0, c0, w_hh, hs, reverse=False):
-    """The forward loop of :func:`lstm_cell_forward` over a sequence, *feature-major*: every step
-    works on ``(4H, N)`` arrays (``a = W_hh h_{t-1}`` with ``h`` a column per sequence), so that
-    each gate is a contiguous block of rows and the product ``(4H, H) @ (H, N)`` suits BLAS better
-    than ``(N, H) @ (H, 4H)`` for a small batch.
-
-    Args:
-        x: ``(T, N, D)``, time-major input; w_ih: ``(4H, D)``; bias: ``b_ih + b_hh`` ``(4H,)`` or ``None``.
-        h0, c0: ``(N, H)``; w_hh: ``(4H, H)``.
-        hs: a ``(T, N, H)`` array (or view) that receives every ``h_t``.
-        reverse: run from the last step to the first.
-
-    Returns:
-        ``(gates, c, tanh_c, h)``: the activations ``(T, 4H, N)`` in the order ``(i, f, g, o)``,
-        the cell states, their tanh and the hidden states, ``(T, H, N)`` each.
-    """
-    T, N, D = x.shape
-    G, H, dt = w_ih.shape[0], w_ih.shape[0] // 4, x.dtype
-    half = _half_rows(G, H, 2, dt)
-    shift = half.copy()
-    shift[2 * H:3 * H] = 0.0
-    half_cols, shift_cols = np.repeat(half, N).reshape(G, N), np.repeat(shift, N).reshape(G, N)
-    # the input side of every step in one matmul, halved for the sigmoid gates, the bias as an
-    # extra input fixed at 1: (4H, D + 1) @ (D + 1, T*N), then one transposing copy to (T, 4H, N)
-    x1 = np.ones((T * N, D + 1), dtype=dt)
-    x1[:, :D] = x.reshape(T * N, D)
-    w1 = np.zeros((G, D + 1), dtype=dt)
-    w1[:, :D] = w_ih
-    if bias is not None:
-        w1[:, D] = bias
-    w1 *= half[:, None]
-    gx = np.ascontiguousarray((w1 @ x1.T).reshape(G, T, N).transpose(1, 0, 2))  # (T, 4H, N)
-    w = w_hh * half[:, None]  # (4H, H)
-    gates = np.empty((T, G, N), dtype=dt)
-    c, tanh_c, h_all = (np.empty((T, H, N), dtype=dt) for _ in range(3))
-    ig = np.empty((H, N), dtype=dt)
-    h, c_prev = np.ascontiguousarray(h0.T), np.ascontiguousarray(c0.T)
-    for t in _steps(T, reverse):
-        a = gates[t]
-        np.matmul(w, h, out=a)
-        a += gx[t]  # (4H, N): a/2 for i, f, o and a for g
-        np.tanh(a, out=a)
-        a *= half_cols
-        a += shift_cols  # i, f, g, o
-        np.multiply(a[H:2 * H], c_prev, out=c[t])  # f * c_{t-1}
-        np.multiply(a[:H], a[2 * H:3 * H], out=ig)  # i * g
-        c[t] += ig
-        np.tanh(c[t], out=tanh_c[t])
-        np.multiply(a[3 * H:], tanh_c[t], out=h_all[t])  # h_t = o * tanh(c_t)
-        h, c_prev = h_all[t], c[t]
-    hs[...] = h_all.transpose(0, 2, 1)
-    return gates, c, tanh_c, h_all
-
-
-def _lstm_steps_backward(dh_seq, dh_n, dc_n, gates, c, c0, tanh_c, h_all, w_hh, reverse=False):
-    """Backward of :func:`_lstm_steps`, step by step as :func:`lstm_cell_backward`, feature-major.
-
-    Args:
-        dh_seq: ``(T, N, H)``, the gradient reaching each ``h_t`` from the outputs.
-        dh_n, dc_n: ``(N, H)``, from ``h_n`` and ``c_n`` (not modified).
-        gates, c, tanh_c, h_all: from the forward loop; c0: ``(N, H)``, the initial cell state.
-
-    Returns:
-        ``(da, dh_0, dc_0)`` with ``da`` the gradient of the gate pre-activations ``(T, N, 4H)``.
-    """
-    T, G, N = gates.shape
-    H, dt = G // 4, gates.dtype
-    dh_seq = np.ascontiguousarray(dh_seq.transpose(0, 2, 1), dtype=dt)  # (T, H, N)
-    w_t = np.ascontiguousarray(w_hh.T)  # (H, 4H)
-    c0 = np.ascontiguousarray(c0.T)
-    da = np.empty((T, G, N), dtype=dt)
-    tmp, one_minus = np.empty((H, N), dtype=dt), np.empty((G, N), dtype=dt)
-    steps = _steps(T, not reverse)  # the reverse of the forward order
-    dh = dh_n.T + dh_seq[steps[0]]
-    dc = np.array(dc_n.T, dtype=dt)
-    for k, t in enumerate(steps):
-        a, d = gates[t], da[t]
-        i, f, g, o = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
-        di, df, dg, do = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
-        # the cell is reached directly and through h: dc += dh * o (1 - tanh(c)^2), o tanh(c) = h
-        np.multiply(h_all[t], tanh_c[t], out=tmp)
-        np.subtract(o, tmp, out=tmp)
-        tmp *= dh
-        dc += tmp
-        np.multiply(dc, g, out=di)
-        np.multiply(dc, c0 if k + 1 == T else c[steps[k + 1]], out=df)  # dc * c_{t-1}
-        np.multiply(dc, i, out=dg)
-        np.multiply(dh, tanh_c[t], out=do)
-        np.subtract(1.0, a, out=one_minus)
-        d *= one_minus  # (1 - s) for the gates, (1 - g) for the candidate
-        d[:2 * H] *= a[:2 * H]
-        do *= o  # s (1 - s): the sigmoid's derivative
-        np.add(g, 1.0, out=tmp)
-        dg *= tmp  # (1 - g)(1 + g) = 1 - g^2: tanh's derivative
-        dc *= f  # dL/dc_{t-1}
-        np.matmul(w_t, d, out=dh)  # dL/dh_{t-1}
-        if k + 1 < T:
-            dh += dh_seq[steps[k + 1]]
-    return np.ascontiguousarray(da.transpose(0, 2, 1)), dh.T, dc.T
-
-
-def _gru_steps(x, w_ih, b_ih, h0, w_hh, b_hh, hs, reverse=False):
-    """The forward loop of :func:`gru_cell_forward` over a sequence.
-
-    Args:
-        x: ``(T, N, D)``, time-major input; w_ih: ``(3H, D)``; b_ih, b_hh: ``(3H,)`` or ``None``.
-        h0: ``(N, H)``; w_hh: ``(3H, H)``.
-        hs: a ``(T, N, H)`` array (or view) that receives every ``h_t``.
-
-    Returns:
-        ``(gates, ghn)``: the activations ``(T, N, 3H)`` in the order ``(r, z, n)``, and the
-        hidden-side candidate term ``h_{t-1} W_hn^T + b_hn`` ``(T, N, H)``.
-    """
-    T, N, _ = x.shape
-    G, H, dt = w_ih.shape[0], w_ih.shape[0] // 3, x.dtype
-    half = _half_rows(G, H, 2, dt)
-    gx = (x.reshape(T * N, x.shape[2]) @ (w_ih * half[:, None]).T).reshape(T, N, G)  # (T, N, 3H)
-    if b_ih is not None:
-        bias = b_ih.copy()
-        bias[:2 * H] += b_hh[:2 * H]  # r and z add b_hh simply; n multiplies it by r
-        gx += bias * half
-    w_t = np.ascontiguousarray((w_hh * half[:, None]).T)  # (H, 3H)
-    gates = np.empty((T, N, G), dtype=dt)
-    ghn = np.empty((T, N, H), dtype=dt)
-    gh = np.empty((N, G), dtype=dt)
-    h = h0
-    for t in _steps(T, reverse):
-        np.matmul(h, w_t, out=gh)
-        rz = gates[t, :, :2 * H]
-        np.add(gx[t, :, :2 * H], gh[:, :2 * H], out=rz)
-        np.tanh(rz, out=rz)
-        rz *= 0.5
-        rz += 0.5  # r, z
-        if b_hh is None:
-            np.copyto(ghn[t], gh[:, 2 * H:])
-        else:
-            np.add(gh[:, 2 * H:], b_hh[2 * H:], out=ghn[t])
-        n = gates[t, :, 2 * H:]
-        np.multiply(rz[:, :H], ghn[t], out=n)
-        n += gx[t, :, 2 * H:]
-        np.tanh(n, out=n)  # the candidate
-        np.subtract(h, n, out=hs[t])
-        hs[t] *= rz[:, H:]
-        hs[t] += n  # h_t = n + z (h_{t-1} - n)
-        h = hs[t]
-    return gates, ghn
-
-
-def _gru_steps_backward(dh_seq, dh_n, gates, ghn, h_prev, w_hh, reverse=False):
-    """Backward of :func:`_gru_steps`, step by step as :func:`gru_cell_backward`.
-
-    Returns:
-        ``(dgx, dgh, dh_0)``: the gradients of the input-side and hidden-side pre-activations
-        ``(T, N, 3H)`` each, and ``dL/dh_0``.
-    """
-    T, N, G = gates.shape
-    H, dt = G // 3, gates.dtype
-    r, z, n = (gates[..., k * H:(k + 1) * H] for k in range(3))
-    dh_to_an = (1.0 - z) * (1.0 - n * n)  # dh -> d a_n
-    an_to_ar = ghn * r * (1.0 - r)  # d a_n -> d a_r
-    dh_to_az = (h_prev - n) * z * (1.0 - z)  # dh -> d a_z
-    dgx, dgh = np.empty((T, N, G), dtype=dt), np.empty((T, N, G), dtype=dt)
-    dhz = np.empty((N, H), dtype=dt)
-    steps = _steps(T, not reverse)
-    dh = dh_n + dh_seq[steps[0]]
-    for k, t in enumerate(steps):
-        dan = dgx[t, :, 2 * H:]
-        np.multiply(dh, dh_to_an[t], out=dan)
-        np.multiply(dan, an_to_ar[t], out=dgh[t, :, :H])
-        np.multiply(dh, dh_to_az[t], out=dgh[t, :, H:2 * H])
-        np.multiply(dan, r[t], out=dgh[t, :, 2 * H:])  # r multiplies the hidden side only
-        np.multiply(dh, z[t], out=dhz)
-        np.matmul(dgh[t], w_hh, out=dh)
-        dh += dhz  # dL/dh_{t-1}
-        if k + 1 < T:
-            dh += dh_seq[steps[k + 1]]
-    dgx[..., :2 * H] = dgh[..., :2 * H]  # r and z: both sides enter by a plain sum
-    return dgx, dgh, dh
+    return dgx, dgh, dh * z + dgh @ cache.w_hh
 
 
 # -- the layers ------------------------------------------------------------------------------------
-_GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
-_GATE_NAMES = {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
+class _Cell(NamedTuple):
+    """One kind of recurrent cell, as the layers run it (PyTorch keeps such a table, ``_rnn_impls``).
+
+    The cells share one interface, with the states spread: ``forward(gx, *state, w_hh, b_hh,
+    **options) -> (*state, cache)`` and ``backward(*dstate, cache) -> (dgx, dgh, *dstate_prev)``,
+    ``state`` being ``(h,)`` or, with a cell state, ``(h, c)``."""
+
+    forward: Callable
+    backward: Callable
+    has_cell_state: bool  # LSTM: a cell state c_t beside h_t
+    blocks: int  # W_ih and W_hh stack this many (H, *) blocks
+    gate_names: tuple[str, ...]  # the gates the layer records, in PyTorch's order
+    plain_sum: bool  # h W_hh^T + b_hh enters every pre-activation by a plain sum: b_hh can join gx, dgh = dgx
+    options: tuple[str, ...] = ()  # the layer's attributes the cell takes as keywords
+    fused: tuple[Callable, Callable] | None = None  # (loop, loop backward) over a whole sequence
+
+
+_CELLS = {
+    "RNN": _Cell(rnn_cell_forward, rnn_cell_backward, False, 1, (), True, ("nonlinearity",)),
+    "LSTM": _Cell(lstm_cell_forward, lstm_cell_backward, True, 4, ("i", "f", "g", "o"), True,
+                  fused=(_lstm_steps, _lstm_steps_backward)),
+    "GRU": _Cell(gru_cell_forward, gru_cell_backward, False, 3, ("r", "z", "n"), False,
+                 fused=(_gru_steps, _gru_steps_backward)),
+}
+
+
+class _Run(NamedTuple):
+    """One layer and direction of the last forward pass."""
+
+    w_ih: np.ndarray  # in the input's dtype
+    w_hh: np.ndarray
+    record: NamedTuple  # CellRun, LSTMRun or GRURun: what the loop's backward needs
+    backward: Callable  # that loop's backward
+
+
+class _Layer(NamedTuple):
+    input: np.ndarray  # (T, N, D_in), time-major
+    output: np.ndarray  # (T, N, num_directions * H)
+    runs: tuple[_Run, ...]  # one per direction
+
+
+class _RecurrentCache(NamedTuple):
+    """What :meth:`_RNNBase.backward` needs (and the chapters' plots read)."""
+
+    layers: tuple[_Layer, ...]
+    states0: tuple[np.ndarray, ...]  # (h_0,) or (h_0, c_0), (num_layers * num_directions, N, H) each
+    x_shape: tuple[int, int, int]
+    dtype: np.dtype
 
 
 class _RNNBase(Module):
-    """What RNN, LSTM and GRU share: parameters, checks, the loops over layers, directions, time."""
+    """What RNN, LSTM and GRU share: parameters, checks, the loops over layers, directions, time.
+    Which cell runs, and how, is ``_CELLS[self._kind]``; this class never asks which kind it is."""
 
     _kind = "RNN"
+    nonlinearity = "tanh"  # RNN's option; LSTM and GRU have tanh built into their cells
     # LSTM and GRU run the fused loops; False runs the cell functions step by step (the readable
     # reference the tests compare the fused loops with)
     _fused = True
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
-                 bidirectional=False, *, nonlinearity="tanh", dtype=np.float64, rng=None):
+    def __init__(self, input_size, hidden_size, num_layers=1, *, bias=True, batch_first=True,
+                 bidirectional=False, dtype=np.float64, rng=None):
         super().__init__()
+        # one named check per hyper-parameter, in the signature's order: every layer's constructor
+        # opens like this (_ConvNd's reads the same), alike on purpose
         name = type(self).__name__
         self.input_size = check_int(name, "input_size", input_size)
         self.hidden_size = check_int(name, "hidden_size", hidden_size)
         self.num_layers = check_int(name, "num_layers", num_layers)
-        for flag, value in (("bias", bias), ("bidirectional", bidirectional), ("batch_first", batch_first)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} expected {flag} to be a bool, got {value!r}")
-        if not batch_first:
+        self.bias = check_bool(name, "bias", bias)
+        self.bidirectional = check_bool(name, "bidirectional", bidirectional)
+        if not check_bool(name, "batch_first", batch_first):
             raise ValueError(
                 f"{name} is always batch-first: input (N, T, input_size), as torch's batch_first=True; "
                 f"got batch_first=False (transpose a (T, N, D) input with x.transpose(1, 0, 2))"
             )
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"{name} expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
-        self.bias = bool(bias)
-        self.bidirectional = bool(bidirectional)
-        self.nonlinearity = nonlinearity
         self.num_directions = 2 if bidirectional else 1
+        cell = _CELLS[self._kind]
         self.dh0 = None  # dL/dh_0, set by backward
-        if self._kind == "LSTM":
+        if cell.has_cell_state:
             self.dc0 = None  # dL/dc_0, set by backward
-        H, G = self.hidden_size, _GATES[self._kind] * self.hidden_size
-        rng = np.random.default_rng() if rng is None else rng
+        H, G = self.hidden_size, cell.blocks * self.hidden_size
+        rng = check_rng(name, rng)
         bound = fan_in_bound(H)
         for layer in range(self.num_layers):
             d_in = self.input_size if layer == 0 else H * self.num_directions
@@ -476,7 +352,7 @@ class _RNNBase(Module):
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
-        if self._kind == "RNN" and self.nonlinearity != "tanh":
+        if self.nonlinearity != "tanh":
             s += f", nonlinearity={self.nonlinearity!r}"
         if not self.bias:
             s += ", bias=False"
@@ -513,16 +389,33 @@ class _RNNBase(Module):
             )
         return state.astype(dtype, copy=False)
 
-    # -- forward ---------------------------------------------------------------------------------
-    def _forward(self, x, h0, c0):
-        """Run every layer and direction; returns (output (N, T, D*H), h_n, c_n or None)."""
-        lstm = self._kind == "LSTM"
-        dt = x.dtype
+    # -- RNN and GRU: one state (LSTM overrides both) ----------------------------------------------
+    def forward(self, input, hx=None):
+        """Returns ``(output, h_n)``."""
+        x = self._check_input(input)
+        out, (h_n,) = self._forward(x, (self._check_state(hx, "hx", x.shape[0], x.dtype),))
+        return out, h_n
+
+    def backward(self, dy, d_hn=None):
+        """``dy`` ``(N, T, D*H)``, optional ``d_hn`` (shape of ``h_n``); returns ``dL/dx``
+        ``(N, T, input_size)``, accumulates every parameter gradient and sets :attr:`dh0`."""
+        return self._backward(dy, (d_hn,))
+
+    # -- the loops over layers and directions --------------------------------------------------------
+    def _forward(self, x, states0):
+        """Run every layer and direction from ``states0 = (h_0,)`` or ``(h_0, c_0)``; returns
+        ``(output (N, T, D*H), (h_n,) or (h_n, c_n))``."""
+        cell, dt = _CELLS[self._kind], x.dtype
         N, T, _ = x.shape
         H, D = self.hidden_size, self.num_directions
+        if self._fused and cell.fused:
+            loop, loop_backward = cell.fused
+        else:
+            options = {name: getattr(self, name) for name in cell.options}
+            loop = partial(_cell_steps, cell, options=options)
+            loop_backward = partial(_cell_steps_backward, cell)
         layer_in = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, input_size), time-major
-        h_n = np.empty_like(h0)
-        c_n = np.empty_like(c0) if lstm else None
+        finals = tuple(np.empty_like(s) for s in states0)  # h_n (, c_n)
         layers = []
         for layer in range(self.num_layers):
             layer_out = np.empty((T, N, D * H), dtype=dt)  # (T, N, D*H)
@@ -532,133 +425,75 @@ class _RNNBase(Module):
                                           for p in self._params(layer, d))
                 idx = layer * D + d
                 hs = layer_out[:, :, d * H:(d + 1) * H]  # (T, N, H) view: this direction's outputs
-                run = {"w_ih": w_ih, "w_hh": w_hh}
-                if self._fused and self._kind != "RNN":
-                    last = 0 if d else T - 1
-                    if lstm:
-                        bias = None if b_ih is None else b_ih + b_hh
-                        run["gates"], run["c"], run["tanh_c"], run["h"] = _lstm_steps(
-                            layer_in, w_ih, bias, h0[idx], c0[idx], w_hh, hs, bool(d))
-                        run["feature_major"] = True
-                        c_n[idx] = run["c"][last].T
-                    else:
-                        run["gates"], run["ghn"] = _gru_steps(layer_in, w_ih, b_ih, h0[idx], w_hh, b_hh, hs,
-                                                              bool(d))
-                    h_n[idx] = hs[last]
-                    runs.append(run)
-                    continue
-                # the input projection for all steps at once: one 2-D matmul over T*N rows, (T, N, G)
-                x2 = layer_in.reshape(T * N, layer_in.shape[2])
-                gx = (x2 @ w_ih.T).reshape(T, N, w_ih.shape[0])
-                if b_ih is not None:
-                    gx += b_ih
-                    if self._kind != "GRU":  # b_hh simply adds too: add it once, not once per step
-                        gx += b_hh
-                        b_hh = None
-                h = h0[idx]
-                c = c0[idx] if lstm else None
-                caches = [None] * T
-                for t in (range(T - 1, -1, -1) if d else range(T)):
-                    if lstm:
-                        h, c, caches[t] = lstm_cell_forward(gx[t], h, c, w_hh, b_hh)
-                    elif self._kind == "GRU":
-                        h, caches[t] = gru_cell_forward(gx[t], h, w_hh, b_hh)
-                    else:
-                        h, caches[t] = rnn_cell_forward(gx[t], h, w_hh, b_hh, self.nonlinearity)
-                    hs[t] = h
-                h_n[idx] = h
-                if lstm:
-                    c_n[idx] = c
-                run["caches"] = caches
-                runs.append(run)
-            layers.append({"input": layer_in, "output": layer_out, "runs": runs})
+                record, final = loop(layer_in, w_ih, w_hh, b_ih, b_hh, tuple(s[idx] for s in states0), hs,
+                                     bool(d))
+                for f, s in zip(finals, final, strict=True):
+                    f[idx] = s
+                runs.append(_Run(w_ih, w_hh, record, loop_backward))
+            layers.append(_Layer(layer_in, layer_out, tuple(runs)))
             layer_in = layer_out
-        self._cache = {"layers": layers, "h0": h0, "c0": c0, "x_shape": x.shape, "dtype": dt}
-        return np.ascontiguousarray(layer_in.transpose(1, 0, 2)), h_n, c_n
+        self._cache = _RecurrentCache(tuple(layers), states0, x.shape, dt)
+        return np.ascontiguousarray(layer_in.transpose(1, 0, 2)), finals
 
-    # -- backward --------------------------------------------------------------------------------
-    def _backward(self, d_output, d_hn, d_cn):
+    def _backward(self, dy, d_finals):
+        """``d_finals = (d_hn,)`` or ``(d_hn, d_cn)``, ``None`` for zeros; sets :attr:`dh0` (and
+        :attr:`dc0`) and returns ``dL/dx``."""
         cache = self._saved()
         name = type(self).__name__
-        lstm = self._kind == "LSTM"
-        dt = cache["dtype"]
-        N, T, _ = cache["x_shape"]
+        dt = cache.dtype
+        N, T, _ = cache.x_shape
         H, D = self.hidden_size, self.num_directions
-        d_output = check_grad(name, d_output, (N, T, D * H)).astype(dt, copy=False)
+        dy = check_grad(name, dy, (N, T, D * H)).astype(dt, copy=False)
         state_shape = (self.num_layers * D, N, H)
-        zeros = np.zeros(state_shape, dt)
-        d_hn = zeros if d_hn is None else check_grad(name, d_hn, state_shape).astype(dt)
-        if lstm:
-            d_cn = zeros if d_cn is None else check_grad(name, d_cn, state_shape).astype(dt)
-        dh0 = np.empty(state_shape, dt)
-        dc0 = np.empty(state_shape, dt) if lstm else None
-        d_layer_out = d_output.transpose(1, 0, 2)  # (T, N, D*H), time-major
+        d_finals = tuple(np.zeros(state_shape, dt) if g is None
+                         else check_grad(name, g, state_shape).astype(dt) for g in d_finals)
+        d_states0 = tuple(np.empty(state_shape, dt) for _ in d_finals)
+        d_layer_out = dy.transpose(1, 0, 2)  # (T, N, D*H), time-major
         for layer in range(self.num_layers - 1, -1, -1):
-            saved = cache["layers"][layer]
-            layer_in, layer_out = saved["input"], saved["output"]
-            d_layer_in = np.zeros(layer_in.shape, dtype=dt) if D > 1 else None
-            for d in range(D):
-                run = saved["runs"][d]
+            saved = cache.layers[layer]
+            d_layer_in = np.zeros(saved.input.shape, dtype=dt) if D > 1 else None
+            for d, run in enumerate(saved.runs):
                 idx = layer * D + d
-                G = run["w_ih"].shape[0]
+                hs = saved.output[:, :, d * H:(d + 1) * H]
                 dh_seq = d_layer_out[:, :, d * H:(d + 1) * H]  # (T, N, H) from the outputs
-                hs = layer_out[:, :, d * H:(d + 1) * H]
-                if "caches" not in run and lstm:
-                    dgx_all, dh0[idx], dc0[idx] = _lstm_steps_backward(
-                        dh_seq, d_hn[idx], d_cn[idx], run["gates"], run["c"], cache["c0"][idx], run["tanh_c"],
-                        run["h"], run["w_hh"], bool(d))
-                    dgh_all = dgx_all  # both sides enter by a plain sum
-                elif "caches" not in run:
-                    # the states each step read: h_{t-1} (forward) or h_{t+1} (reverse), then h0
-                    h_prev = _previous(hs, cache["h0"][idx], bool(d))
-                    dgx_all, dgh_all, dh0[idx] = _gru_steps_backward(
-                        dh_seq, d_hn[idx], run["gates"], run["ghn"], h_prev, run["w_hh"], bool(d))
-                else:
-                    dgx_all = np.empty((T, N, G), dtype=dt)
-                    # the RNN's and LSTM's cells return the same array for dgx and dgh
-                    dgh_all = np.empty((T, N, G), dtype=dt) if self._kind == "GRU" else dgx_all
-                    dh = d_hn[idx]
-                    dc = d_cn[idx] if lstm else None
-                    for t in (range(T) if d else range(T - 1, -1, -1)):  # reverse of the forward order
-                        dh = dh + dh_seq[t]
-                        if lstm:
-                            dgx, dgh, dh, dc = lstm_cell_backward(dh, dc, run["caches"][t])
-                        elif self._kind == "GRU":
-                            dgx, dgh, dh = gru_cell_backward(dh, run["caches"][t])
-                        else:
-                            dgx, dgh, dh = rnn_cell_backward(dh, run["caches"][t])
-                        dgx_all[t] = dgx
-                        if dgh is not dgx:
-                            dgh_all[t] = dgh
-                    dh0[idx] = dh
-                    if lstm:
-                        dc0[idx] = dc
-                w_ih_p, w_hh_p, b_ih_p, b_hh_p = self._params(layer, d)
-                gx2 = dgx_all.reshape(T * N, G)
-                x2 = layer_in.reshape(T * N, layer_in.shape[2])
-                w_ih_p.grad += (gx2.T @ x2).astype(w_ih_p.grad.dtype, copy=False)
-                # dW_hh = sum_t dgh_t^T h_{t-1}: the steps that read an output, then the one that read h0
-                inner = slice(1, None) if not d else slice(None, -1)
-                outer = slice(None, -1) if not d else slice(1, None)
-                dw_hh = dgh_all[inner].reshape(-1, G).T @ hs[outer].reshape(-1, H)
-                dw_hh += dgh_all[0 if not d else -1].T @ cache["h0"][idx]
-                w_hh_p.grad += dw_hh.astype(w_hh_p.grad.dtype, copy=False)
-                if b_ih_p is not None:
-                    ones = np.ones(T * N, dtype=dt)
-                    db_ih = ones @ gx2  # the sum over all rows, as one matrix-vector product
-                    b_ih_p.grad += db_ih.astype(b_ih_p.grad.dtype, copy=False)
-                    db_hh = db_ih if dgh_all is dgx_all else ones @ dgh_all.reshape(T * N, G)
-                    b_hh_p.grad += db_hh.astype(b_hh_p.grad.dtype, copy=False)
-                dx_part = (gx2 @ run["w_ih"]).reshape(layer_in.shape)  # (T, N, D_in)
+                dgx, dgh, d_state0 = run.backward(dh_seq, tuple(g[idx] for g in d_finals), run.record,
+                                                  tuple(s[idx] for s in cache.states0), hs, run.w_hh, bool(d))
+                for g, s in zip(d_states0, d_state0, strict=True):
+                    g[idx] = s
+                h0 = cache.states0[0][idx]
+                dx_part = self._add_weight_grads(layer, d, dgx, dgh, saved.input, hs, h0, run)
                 if D == 1:
                     d_layer_in = dx_part
                 else:
                     d_layer_in += dx_part
             d_layer_out = d_layer_in
-        self.dh0 = dh0
-        if lstm:
-            self.dc0 = dc0
+        self.dh0 = d_states0[0]
+        if len(d_states0) > 1:
+            self.dc0 = d_states0[1]
         return np.ascontiguousarray(d_layer_out.transpose(1, 0, 2))
+
+    def _add_weight_grads(self, layer, d, dgx, dgh, layer_in, hs, h0, run):
+        """Add one direction's weight gradients, summed over every step with one matmul each, and
+        return its share of ``dL/d(layer input)`` ``(T, N, D_in)``."""
+        T, N, G = dgx.shape
+        H, dt = hs.shape[2], dgx.dtype
+        w_ih_p, w_hh_p, b_ih_p, b_hh_p = self._params(layer, d)
+        gx2 = dgx.reshape(T * N, G)
+        x2 = layer_in.reshape(T * N, layer_in.shape[2])
+        w_ih_p.grad += (gx2.T @ x2).astype(w_ih_p.grad.dtype, copy=False)
+        # dW_hh = sum_t dgh_t^T h_{t-1}: the steps that read an output, then the one that read h0
+        inner = slice(1, None) if not d else slice(None, -1)
+        outer = slice(None, -1) if not d else slice(1, None)
+        dw_hh = dgh[inner].reshape(-1, G).T @ hs[outer].reshape(-1, H)
+        dw_hh += dgh[0 if not d else -1].T @ h0
+        w_hh_p.grad += dw_hh.astype(w_hh_p.grad.dtype, copy=False)
+        if b_ih_p is not None:
+            ones = np.ones(T * N, dtype=dt)
+            db_ih = ones @ gx2  # the sum over all rows, as one matrix-vector product
+            b_ih_p.grad += db_ih.astype(b_ih_p.grad.dtype, copy=False)
+            db_hh = db_ih if dgh is dgx else ones @ dgh.reshape(T * N, G)
+            b_hh_p.grad += db_hh.astype(b_hh_p.grad.dtype, copy=False)
+        return (gx2 @ run.w_ih).reshape(layer_in.shape)  # (T, N, D_in)
 
     # -- what the chapters plot --------------------------------------------------------------------
     @property
@@ -666,9 +501,9 @@ class _RNNBase(Module):
         """Every step's hidden state from the last forward pass, ``(num_layers * num_directions,
         N, T, hidden_size)``; index ``layer * num_directions + direction`` (direction 1 is the
         reverse pass), time in input order for both directions."""
-        layers = self._forward_cache()["layers"]
+        layers = self._forward_cache().layers
         H, D = self.hidden_size, self.num_directions
-        return np.stack([lay["output"][:, :, d * H:(d + 1) * H].transpose(1, 0, 2)
+        return np.stack([lay.output[:, :, d * H:(d + 1) * H].transpose(1, 0, 2)
                          for lay in layers for d in range(D)])
 
     def _forward_cache(self):
@@ -681,29 +516,17 @@ class _RNNBase(Module):
     def _recorded(self, which: str, k: int | None = None) -> np.ndarray:
         """Gate ``k`` (``which="gates"``) or the LSTM's cell state (``which="c"``) of every layer and
         direction, ``(num_layers * num_directions, N, T, H)``."""
-        layers = self._forward_cache()["layers"]
-        H, out = self.hidden_size, []
-        for lay in layers:
-            for run in lay["runs"]:
-                if "caches" in run:  # the cell-by-cell path: one cache per step
-                    values = [c["gates"][k] if which == "gates" else c["c"] for c in run["caches"]]
-                    out.append(np.stack(values, axis=1))
-                elif run.get("feature_major"):  # the fused LSTM loop: (T, G, N) arrays
-                    seq = run[which] if k is None else run[which][:, k * H:(k + 1) * H]
-                    out.append(seq.transpose(2, 0, 1))
-                else:  # the fused GRU loop: (T, N, G) arrays
-                    seq = run[which] if k is None else run[which][:, :, k * H:(k + 1) * H]
-                    out.append(seq.transpose(1, 0, 2))
-        return np.stack(out)
+        runs = [run.record for lay in self._forward_cache().layers for run in lay.runs]
+        return np.stack([r.gate(k) if which == "gates" else r.cell_state() for r in runs])
 
     @property
     def gates(self) -> dict[str, np.ndarray]:
         """The gate activations of the last forward pass: ``{"i", "f", "g", "o"}`` (LSTM) or
         ``{"r", "z", "n"}`` (GRU), each ``(num_layers * num_directions, N, T, hidden_size)``, laid
         out as :attr:`hidden_states`."""
-        names = _GATE_NAMES.get(self._kind)
-        if names is None:
-            raise AttributeError("RNN has no gates; see hidden_states")
+        names = _CELLS[self._kind].gate_names
+        if not names:
+            raise AttributeError(f"{type(self).__name__} has no gates; see hidden_states")
         return {g: self._recorded("gates", k) for k, g in enumerate(names)}
 
 
@@ -749,20 +572,11 @@ class RNN(_RNNBase):
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", *, bias=True,
                  batch_first=True, bidirectional=False, dtype=np.float64, rng=None):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
-                         nonlinearity=nonlinearity, dtype=dtype, rng=rng)
-
-    def forward(self, input, hx=None):
-        """Returns ``(output, h_n)``."""
-        x = self._check_input(input)
-        h0 = self._check_state(hx, "hx", x.shape[0], x.dtype)
-        out, h_n, _ = self._forward(x, h0, None)
-        return out, h_n
-
-    def backward(self, d_output, d_hn=None):
-        """``d_output`` ``(N, T, D*H)``, optional ``d_hn`` (shape of ``h_n``); returns ``dL/dx``
-        ``(N, T, input_size)``, accumulates every parameter gradient and sets :attr:`dh0`."""
-        return self._backward(d_output, d_hn, None)
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, num_layers, bias=bias, batch_first=batch_first,
+                         bidirectional=bidirectional, dtype=dtype, rng=rng)
+        self.nonlinearity = nonlinearity
 
 
 class LSTM(_RNNBase):
@@ -814,11 +628,6 @@ class LSTM(_RNNBase):
 
     _kind = "LSTM"
 
-    def __init__(self, input_size, hidden_size, num_layers=1, *, bias=True, batch_first=True,
-                 bidirectional=False, dtype=np.float64, rng=None):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
-                         dtype=dtype, rng=rng)
-
     def forward(self, input, hx=None):
         """Returns ``(output, (h_n, c_n))``."""
         x = self._check_input(input)
@@ -828,14 +637,13 @@ class LSTM(_RNNBase):
             raise ValueError(f"LSTM expected hx to be a pair (h_0, c_0), got {type(hx).__name__}")
         h0 = self._check_state(hx[0], "h_0", x.shape[0], x.dtype)
         c0 = self._check_state(hx[1], "c_0", x.shape[0], x.dtype)
-        out, h_n, c_n = self._forward(x, h0, c0)
-        return out, (h_n, c_n)
+        return self._forward(x, (h0, c0))
 
-    def backward(self, d_output, d_hn=None, d_cn=None):
-        """``d_output`` ``(N, T, D*H)``, optional ``d_hn``, ``d_cn`` (shapes of ``h_n``, ``c_n``);
+    def backward(self, dy, d_hn=None, d_cn=None):
+        """``dy`` ``(N, T, D*H)``, optional ``d_hn``, ``d_cn`` (shapes of ``h_n``, ``c_n``);
         returns ``dL/dx`` ``(N, T, input_size)``, accumulates every parameter gradient and sets
         :attr:`dh0`, :attr:`dc0`."""
-        return self._backward(d_output, d_hn, d_cn)
+        return self._backward(dy, (d_hn, d_cn))
 
     @property
     def cell_states(self) -> np.ndarray:
@@ -847,16 +655,10 @@ class LSTM(_RNNBase):
 class GRU(_RNNBase):
     """Gated recurrent unit, as ``torch.nn.GRU(..., batch_first=True)``.
 
-    .. math::
-        \\begin{aligned}
-        r_t &= \\sigma(x_t W_{ir}^T + b_{ir} + h_{t-1} W_{hr}^T + b_{hr}) \\\\
-        z_t &= \\sigma(x_t W_{iz}^T + b_{iz} + h_{t-1} W_{hz}^T + b_{hz}) \\\\
-        n_t &= \\tanh(x_t W_{in}^T + b_{in} + r_t \\odot (h_{t-1} W_{hn}^T + b_{hn})) \\\\
-        h_t &= (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}
-        \\end{aligned}
-
+    A reset gate ``r_t`` and an update gate ``z_t`` mix a candidate ``n_t`` with the old state,
+    ``h_t = (1 - z_t) * n_t + z_t * h_{t-1}``; one step is :func:`gru_cell_forward`, whose
+    docstring has the equations (the reset gate multiplies ``h_{t-1} W_hn^T + b_hn``, as in PyTorch).
     Weights stack PyTorch's gate order ``(r, z, n)``: ``weight_ih_l{k}`` is ``(3H, D_in)``.
-    One step is :func:`gru_cell_forward`.
 
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, bidirectional, dtype, rng: as
@@ -881,19 +683,3 @@ class GRU(_RNNBase):
     """
 
     _kind = "GRU"
-
-    def __init__(self, input_size, hidden_size, num_layers=1, *, bias=True, batch_first=True,
-                 bidirectional=False, dtype=np.float64, rng=None):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
-                         dtype=dtype, rng=rng)
-
-    def forward(self, input, hx=None):
-        """Returns ``(output, h_n)``."""
-        x = self._check_input(input)
-        h0 = self._check_state(hx, "hx", x.shape[0], x.dtype)
-        out, h_n, _ = self._forward(x, h0, None)
-        return out, h_n
-
-    def backward(self, d_output, d_hn=None):
-        """As :meth:`RNN.backward`."""
-        return self._backward(d_output, d_hn, None)

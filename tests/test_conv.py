@@ -4,6 +4,7 @@ bad input and shape fuzzing."""
 from __future__ import annotations
 
 import math
+import re
 import tracemalloc
 
 import numpy as np
@@ -207,6 +208,60 @@ def test_transposed_output_size_matches_torch(h, w, k, s, p, op, d):
         torch.zeros(1, 1, h, w))
     assert ll.conv_transpose2d_output_size(h, w, k, s, p, op, d) == tuple(y.shape[2:])
 
+
+
+# -- the layer contract: one named cache per pure core, one base for both layers --------------------
+@pytest.mark.parametrize("cls,kwargs,shape", [
+    (ll.Conv2d, dict(stride=2, padding=1), (2, 3, 7, 6)),
+    (ll.Conv2d, dict(padding="same", padding_mode="reflect"), (3, 6, 5)),  # unbatched, padded by the layer
+    (ll.ConvTranspose2d, dict(stride=2, padding=1, output_padding=1), (2, 3, 4, 5)),
+    (ll.ConvTranspose2d, dict(groups=3, dilation=2), (3, 4, 5)),  # unbatched
+])
+def test_layers_keep_their_cores_named_cache_unwrapped(cls, kwargs, shape):
+    cache_type = ll.Conv2dCache if cls is ll.Conv2d else ll.ConvTranspose2dCache
+    x = np.random.default_rng(11).normal(size=shape)
+    layer = cls(3, 6, 3, **kwargs)
+    y = layer(x)
+    assert type(layer._cache) is cache_type and layer._cache._fields
+    twin = getattr(torch.nn, cls.__name__)(3, 6, 3, **kwargs).double()
+    with torch.no_grad():
+        expected = twin(torch.tensor(x)).shape
+    assert y.shape == tuple(expected)
+    # the cache knows the batched output shape, which backward checks dy against
+    assert layer._cache.out_shape == ((1, *expected) if len(shape) == 3 else tuple(expected))
+    assert isinstance(layer, ll.conv._ConvNd)
+
+
+def test_core_caches_hold_the_geometry():
+    x, w = np.zeros((2, 4, 9, 8)), np.zeros((6, 2, 3, 2))
+    _, cache = ll.conv2d_forward(x, w, np.zeros(6), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+    assert type(cache) is ll.Conv2dCache
+    assert (cache.x_shape, cache.stride, cache.pads, cache.dilation, cache.groups, cache.has_bias) == (
+        (2, 4, 9, 8), (2, 1), ((1, 1), (0, 0)), (1, 2), 2, True)
+    assert cache.out_shape == (2, 6, 5, 6)  # floor((9 + 2 - 2 - 1) / 2) + 1 = 5, 8 - 2 = 6
+    assert cache.cols.shape == (2, 2, 2 * 3 * 2, 5 * 6)  # (N, G, C_in/G*kh*kw, H_out*W_out)
+    _, cache = ll.conv_transpose2d_forward(np.zeros((2, 4, 3, 3)), np.zeros((4, 3, 3, 3)), None, stride=2,
+                                           padding=1, output_padding=1, groups=2)
+    assert type(cache) is ll.ConvTranspose2dCache and not cache.has_bias
+    assert cache.out_shape == (2, 6, 6, 6)  # (3 - 1)*2 - 2 + 2 + 1 + 1 = 6, C_out = 2 groups * 3
+    assert cache.pads == ((1, 0), (1, 0))  # the matching convolution's padding: (p, p - output_padding)
+
+
+@pytest.mark.parametrize("cls", [ll.Conv2d, ll.ConvTranspose2d])
+@pytest.mark.parametrize("kwargs,error,pattern", [
+    (dict(stride=0), ValueError, "{name} expected stride >= 1, got 0"),
+    (dict(dilation=(1, 0)), ValueError, "{name} expected dilation >= 1, got 0"),
+    (dict(kernel_size=2.5), TypeError, "{name} expected kernel_size to be an int, got 2.5"),
+    (dict(groups=3), ValueError, "{name}: in_channels=4 must be divisible by groups=3"),
+    (dict(groups=4, out_channels=6), ValueError, "{name}: out_channels=6 must be divisible by groups=4"),
+    (dict(out_channels=0), ValueError, "{name} expected out_channels >= 1, got 0"),
+    (dict(dtype=np.int32), TypeError, "{name} expected a floating-point dtype, got int32"),
+    (dict(rng=0), TypeError, "{name} expected rng to be a numpy.random.Generator, got int"),
+])
+def test_both_layers_check_their_shared_arguments_by_name(cls, kwargs, error, pattern):
+    args = {"in_channels": 4, "out_channels": 8, "kernel_size": 3, **kwargs}
+    with pytest.raises(error, match="^" + re.escape(pattern.format(name=cls.__name__)) + "$"):
+        cls(**args)
 
 # -- initialisation, dtypes, accumulation, repr ----------------------------------------------------
 @pytest.mark.parametrize("cls,args,fan_in,wshape", [

@@ -3,6 +3,8 @@ statistics), central differences, the step-by-step reference backward, bad input
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -16,6 +18,7 @@ from layers_lib.normalization import (
     batchnorm_backward_reference,
     batchnorm_forward,
 )
+from layers_lib.normalization_fast import _batchnorm_images_forward, _ImageBatchNormCache
 
 FUZZ = settings(max_examples=40, deadline=None)
 
@@ -145,7 +148,7 @@ def test_batchnorm2d_blocked_core_equals_the_readable_one(shape, affine, threads
     """BatchNorm2d's training mode runs _batchnorm_images_forward/_backward (blocks of samples split
     between threads); they must give the numbers of batchnorm_forward and batchnorm_backward,
     whatever the block size and thread count."""
-    from layers_lib import normalization as nm
+    from layers_lib import normalization_fast as nm
 
     monkeypatch.setattr(nm, "_THREADS", threads)
     monkeypatch.setattr(nm, "_BLOCK_BYTES", block_bytes)
@@ -173,7 +176,7 @@ def test_batchnorm2d_layer_runs_the_blocked_core_and_updates_running_stats():
     bn.bias.data[...] = twin.bias.detach().numpy()
     for _ in range(2):
         y = bn(x)
-        assert bn._cache[0] == "images"
+        assert type(bn._cache) is _ImageBatchNormCache  # the blocked core's cache, kept unwrapped
         np.testing.assert_allclose(y, twin(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(bn.running_mean, twin.running_mean.numpy(), rtol=1e-12)
     np.testing.assert_allclose(bn.running_var, twin.running_var.numpy(), rtol=1e-12)
@@ -184,7 +187,7 @@ def test_batchnorm2d_variance_of_data_with_a_large_mean_in_float32():
     """The blocked core centres each block before squaring (two passes): E[x^2] - E[x]^2 in float32
     would lose every digit here (mean 1e4, standard deviation 0.5)."""
     x64 = normal(8, 2, 6, 6, seed=6, loc=1e4, scale=0.5)
-    y, cache = ll.normalization._batchnorm_images_forward(x64.astype(np.float32), None, None, 1e-5)
+    y, cache = _batchnorm_images_forward(x64.astype(np.float32), None, None, 1e-5)
     np.testing.assert_allclose(cache.var, x64.var(axis=(0, 2, 3)), rtol=1e-3)
     np.testing.assert_allclose(y.std(axis=(0, 2, 3)), 1.0, rtol=1e-3)
 
@@ -392,3 +395,60 @@ def test_normalized_outputs_have_zero_mean_unit_variance():
         y = layer(x)
         assert_close(y.mean(axis=axes), 0, "mean", atol=1e-10)
         assert_close(y.var(axis=axes), 1, "variance", rtol=1e-3)
+
+
+# -- the layer contract: one named cache per pure core, kept unwrapped; the shared checks ---------
+@pytest.mark.parametrize("make,shape,train,cache_type", [
+    (lambda: ll.BatchNorm1d(3), (4, 3), True, ll.BatchNormCache),
+    (lambda: ll.BatchNorm1d(3), (4, 3, 5), False, ll.BatchNormEvalCache),
+    (lambda: ll.BatchNorm1d(3, track_running_stats=False), (4, 3), False, ll.BatchNormCache),
+    (lambda: ll.BatchNorm2d(3), (2, 3, 4, 5), True, _ImageBatchNormCache),
+    (lambda: ll.BatchNorm2d(3), (2, 3, 4, 5), False, ll.BatchNormEvalCache),
+    (lambda: ll.LayerNorm((4, 5)), (2, 3, 4, 5), True, ll.LayerNormCache),
+    (lambda: ll.GroupNorm(2, 4, affine=False), (2, 4, 3), True, ll.GroupNormCache),
+])
+def test_layers_keep_their_cores_named_cache_unwrapped(make, shape, train, cache_type):
+    layer = make().train(train)
+    x = normal(*shape, seed=9).astype(np.float32)
+    layer(x)
+    cache = layer._cache
+    assert type(cache) is cache_type and cache._fields
+    assert cache.out_shape == shape and cache.dtype == np.float32
+    assert layer.backward(normal(*shape, seed=10)).dtype == np.float32  # dy is cast to the input's dtype
+
+
+def test_pure_cores_return_their_named_caches():
+    x, g = normal(4, 3, seed=11), normal(3, seed=12)
+    assert type(batchnorm_forward(x, g, g)[1]) is ll.BatchNormCache
+    _, cache = ll.batchnorm_eval_forward(x, g, None, np.zeros(3), np.full(3, 4.0), eps=0.0)
+    assert type(cache) is ll.BatchNormEvalCache and cache.weight is g
+    np.testing.assert_allclose(cache.inv_std, 0.5)  # 1 / sqrt(4 + 0)
+    np.testing.assert_allclose(cache.x_hat, x / 2)
+    _, cache = ll.layernorm_forward(normal(2, 3, 4, seed=13), None, None, (3, 4))
+    assert type(cache) is ll.LayerNormCache and cache.x_hat.shape == (2, 12) and cache.inv_std.shape == (2, 1)
+    _, cache = ll.groupnorm_forward(normal(2, 6, 5, seed=14), None, None, 3)
+    assert type(cache) is ll.GroupNormCache and cache.num_groups == 3 and cache.inv_std.shape == (2, 3, 1)
+
+
+@pytest.mark.parametrize("make,error,message", [
+    (lambda: ll.BatchNorm1d(2, eps=-1e-3), ValueError, "BatchNorm1d expected eps >= 0.0, got -0.001"),
+    (lambda: ll.BatchNorm2d(2, eps=float("nan")), ValueError,
+     "BatchNorm2d expected eps to be a finite number, got nan"),
+    (lambda: ll.BatchNorm1d(2, momentum=-0.1), ValueError, "BatchNorm1d expected momentum >= 0.0, got -0.1"),
+    (lambda: ll.BatchNorm1d(2, momentum=1.5), ValueError,
+     "BatchNorm1d expected momentum in [0, 1] or None, got 1.5"),
+    (lambda: ll.BatchNorm1d(2, momentum="0.1"), TypeError,
+     "BatchNorm1d expected momentum to be a number, got '0.1'"),
+    (lambda: ll.BatchNorm1d(2, affine="yes"), TypeError,
+     "BatchNorm1d expected affine to be True or False, got 'yes'"),
+    (lambda: ll.BatchNorm2d(2, track_running_stats=1), TypeError,
+     "BatchNorm2d expected track_running_stats to be True or False, got 1"),
+    (lambda: ll.LayerNorm(3, eps=float("inf")), ValueError,
+     "LayerNorm expected eps to be a finite number, got inf"),
+    (lambda: ll.LayerNorm(3, bias=None), TypeError, "LayerNorm expected bias to be True or False, got None"),
+    (lambda: ll.GroupNorm(2, 4, eps=True), TypeError, "GroupNorm expected eps to be a number, got True"),
+    (lambda: ll.GroupNorm(2, 4, affine=0), TypeError, "GroupNorm expected affine to be True or False, got 0"),
+])
+def test_bad_hyper_parameters_get_errors_that_name_the_layer(make, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        make()

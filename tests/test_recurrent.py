@@ -41,8 +41,8 @@ class TorchSeq(torch.nn.Module):
 
 
 class LLSeq(ll.Module):
-    """The layers_lib twin of :class:`TorchSeq`; backward splits the gradient into d_output,
-    d_hn (and d_cn) and adds dh0/dc0 into the state parameters."""
+    """The layers_lib twin of :class:`TorchSeq`; backward splits the gradient into dy (the
+    output's), d_hn (and d_cn) and adds dh0/dc0 into the state parameters."""
 
     def __init__(self, rnn, h0=None, c0=None):
         super().__init__()
@@ -441,3 +441,85 @@ def test_fused_loops_keep_the_callers_arrays():
     for a, b in zip((x, h0, c0, dy, dh, dc), copies, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(y, y_first)
+
+
+# -- the layer contract: named cell caches; a table of cells the time loop reads ---------------------
+def test_cells_return_their_named_caches():
+    rng = np.random.default_rng(13)
+    N, H = 2, 3
+    h_prev, c_prev = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    h, cache = ll.rnn_cell_forward(rng.normal(size=(N, H)), h_prev, np.eye(H), nonlinearity="relu")
+    assert type(cache) is ll.RNNCellCache and cache.h is h and cache.nonlinearity == "relu"
+    gx, w_hh = rng.normal(size=(N, 4 * H)), rng.normal(size=(4 * H, H))
+    h, c, cache = ll.lstm_cell_forward(gx, h_prev, c_prev, w_hh)
+    assert type(cache) is ll.LSTMCellCache and cache.c is c and cache.c_prev is c_prev
+    i, f, g, o = cache.gates
+    np.testing.assert_allclose(c, f * c_prev + i * g)  # the cache holds the gates the equations use
+    np.testing.assert_allclose(h, o * cache.tanh_c)
+    h, cache = ll.gru_cell_forward(rng.normal(size=(N, 3 * H)), h_prev, rng.normal(size=(3 * H, H)))
+    assert type(cache) is ll.GRUCellCache and cache.h_prev is h_prev
+    r, z, n = cache.gates
+    np.testing.assert_allclose(h, (1 - z) * n + z * h_prev)
+
+
+def _leaky_cell_forward(gx, h_prev, w_hh, b_hh=None):
+    """A cell layers_lib does not have: h = (h_prev + tanh(a)) / 2, a = gx + h_prev W_hh^T + b_hh."""
+    a = gx + h_prev @ w_hh.T + (0 if b_hh is None else b_hh)
+    t = np.tanh(a)
+    return 0.5 * (h_prev + t), (t, w_hh)
+
+
+def _leaky_cell_backward(dh, cache):
+    t, w_hh = cache
+    da = 0.5 * dh * (1 - t * t)
+    return da, da, 0.5 * dh + da @ w_hh
+
+
+@pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, True)])
+def test_the_time_loop_runs_any_cell_of_the_table(num_layers, bidirectional, monkeypatch):
+    """The layers never ask which kind they run: a new entry in the table of cells is a working
+    layer (outputs from the cell's equation, gradients that pass central differences)."""
+    from layers_lib import recurrent
+
+    leaky = recurrent._Cell(_leaky_cell_forward, _leaky_cell_backward, has_cell_state=False, blocks=1,
+                            gate_names=(), plain_sum=True)
+    monkeypatch.setitem(recurrent._CELLS, "Leaky", leaky)
+
+    class LeakyRNN(recurrent._RNNBase):
+        _kind = "Leaky"
+
+    rng = np.random.default_rng(14)
+    m = LeakyRNN(2, 3, num_layers=num_layers, bidirectional=bidirectional, rng=rng)
+    x = rng.normal(size=(2, 4, 2))
+    y, h_n = m(x)
+    w_ih, w_hh, b_ih, b_hh = (p.data for p in (m.weight_ih_l0, m.weight_hh_l0, m.bias_ih_l0, m.bias_hh_l0))
+    h = np.zeros((2, 3))
+    for t in range(4):  # layer 0, forward direction, by hand
+        h = 0.5 * (h + np.tanh(x[:, t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh))
+        np.testing.assert_allclose(m.hidden_states[0][:, t], h, rtol=1e-12)
+    np.testing.assert_allclose(h_n[0], h, rtol=1e-12)
+    S = (num_layers * (2 if bidirectional else 1), 2, 3)
+    errors = scaled_gradient_errors(LLSeq(m, rng.normal(size=S)), x, seed=15)
+    assert max(errors.values()) < 1e-7, errors
+    with pytest.raises(AttributeError, match="LeakyRNN has no gates"):
+        m.gates  # noqa: B018
+
+
+def test_backward_takes_dy_by_name():
+    rng = np.random.default_rng(16)
+    m = ll.LSTM(3, 4, rng=rng)
+    y, (h_n, c_n) = m(rng.normal(size=(2, 5, 3)))
+    dy, dc = rng.normal(size=y.shape), rng.normal(size=c_n.shape)
+    dx = m.backward(dy=dy, d_cn=dc)
+    m.zero_grad()
+    np.testing.assert_array_equal(m.backward(dy, None, dc), dx)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_flags_and_rng_get_errors_that_name_the_layer(kind):
+    cls = getattr(ll, kind)
+    for flag in ("bias", "batch_first", "bidirectional"):
+        with pytest.raises(TypeError, match=rf"^{kind} expected {flag} to be True or False, got 1$"):
+            cls(3, 4, **{flag: 1})
+    with pytest.raises(TypeError, match=rf"^{kind} expected rng to be a numpy.random.Generator, got int$"):
+        cls(3, 4, rng=0)

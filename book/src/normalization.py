@@ -755,7 +755,7 @@ class ConstantStatsBatchNorm(ll.BatchNorm1d):
 
     def backward(self, dy):
         super().backward(dy)                              # the parameter gradients stay right
-        _, cache = self._cache
+        cache = self._cache
         return self.weight.data * cache.inv_std * dy      # BUG: mu and sigma^2 treated as constants
 
 

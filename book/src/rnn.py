@@ -170,7 +170,7 @@ print("hand-written loop matches h_n:", np.allclose(h, h_n[0]))
 # Write $a_t = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$, so $h_t = \tanh(a_t)$.
 # The loss $L$ may depend on every output $h_1, \dots, h_T$ (a prediction at every step) and on
 # $h_n = h_T$. Let $g_t = \partial L / \partial h_t$ be the gradient that arrives **directly**
-# from step $t$'s output — what `d_output[:, t]` holds — and $\delta_t = dL/dh_t$ the **total**
+# from step $t$'s output — what `dy[:, t]` holds — and $\delta_t = dL/dh_t$ the **total**
 # gradient, which also counts every way $h_t$ influences later steps. Since $h_t$ affects the
 # future only through $h_{t+1}$, the chain rule gives a recursion that runs backwards in time:
 #
