@@ -11,7 +11,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch_compare import assert_close, compare_with_torch
+from torch_compare import TorchLossOfInput, assert_close, compare_with_torch
 
 import layers_lib as ll
 
@@ -36,15 +36,6 @@ class LossOfInput(ll.Module):
 
     def backward(self, dloss):
         return self.crit.backward(dloss if self.crit.reduction == "none" else float(dloss))
-
-
-class TorchLossOfInput(torch.nn.Module):
-    def __init__(self, crit, target):
-        super().__init__()
-        self.crit, self.target = crit, torch.tensor(target)
-
-    def forward(self, x):
-        return self.crit(x, self.target)
 
 
 def tensor(a):

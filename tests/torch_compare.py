@@ -11,6 +11,18 @@ RTOL = 1e-6
 ATOL = 1e-8
 
 
+class TorchLossOfInput(torch.nn.Module):
+    """A torch loss as a module of its input alone (the target held fixed), so that
+    :func:`compare_with_torch` can compare it with a layers_lib loss wrapped the same way."""
+
+    def __init__(self, crit, target):
+        super().__init__()
+        self.crit, self.target = crit, torch.tensor(target)
+
+    def forward(self, x):
+        return self.crit(x, self.target)
+
+
 def copy_torch_params(ll_module, torch_module) -> None:
     """Copy every torch parameter into the layers_lib parameter of the same dotted name, checking
     that the two modules have exactly the same parameter names and shapes."""

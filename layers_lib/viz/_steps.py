@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._scene import frame, grid, minus
+from ._scene import grid, minus
 from ._widget import MAX_FRAMES, Animation
 
 
@@ -121,4 +121,4 @@ def equation_lines(terms: list[list[str]], result: str, max_terms: int = 6, max_
     return lines
 
 
-__all__ = ["Step", "animation", "formatter", "labels", "frame", "grid"]
+__all__ = ["Step", "animation", "formatter", "labels"]

@@ -26,6 +26,9 @@ from matplotlib.patches import Rectangle
 
 import layers_lib as ll
 
+from ._live import explore, held_fixed
+from ._scene import frame, grid, message
+
 __all__ = [
     "output_size_formula",
     "conv_geometry_readout",
@@ -135,8 +138,6 @@ def conv_geometry_frame(h: int, w: int, kernel_size: int, stride: int = 1, paddi
         >>> f["panels"][1]["r"], f["panels"][1]["c"]
         (2, 2)
     """
-    from layers_lib.viz import frame, grid, message
-
     k, s, p, d = kernel_size, stride, padding, dilation
     ho, wo = ll.conv2d_output_size(h, w, k, s, p, d)
     hp, _, extent, unread_h = _axis_layout(h, k, s, p, d)
@@ -450,8 +451,6 @@ def transposed_geometry_frame(h: int, w: int, kernel_size: int, stride: int = 1,
         >>> f["panels"][1]["title"], f["panels"][1]["labels"][2]
         ('output 5×5 (canvas 5×5)', ['2', '2', '4', '2', '2'])
     """
-    from layers_lib.viz import frame, grid, message
-
     k, s, p, op = kernel_size, stride, padding, output_padding
     title = (f"ConvTranspose2d(kernel_size={k}, stride={s}, padding={p}, output_padding={op}) "
              f"on a {h}×{w} input")
@@ -467,13 +466,7 @@ def transposed_geometry_frame(h: int, w: int, kernel_size: int, stride: int = 1,
                                       "(ConvTranspose2d raises an error).", title="output: none"),
                      title=title)
     ch, cw = (h - 1) * s + k, (w - 1) * s + k  # the canvas the copies are painted on
-    rows, cols = max(ch, p + ho), max(cw, p + wo)  # output_padding may reach past the canvas
-    count = np.zeros((rows, cols), dtype=int)
-    for i in range(h):
-        for j in range(w):
-            count[i * s:i * s + k, j * s:j * s + k] += 1
-    kept = np.zeros((rows, cols), dtype=bool)
-    kept[p:p + ho, p:p + wo] = True
+    count, kept = _painted(h, w, k, s, p, op)
     roles = np.where(kept, np.where(count > 0, "h", "e"), np.where(count > 0, "x", "_"))
     heat = count / max(count.max(), 1)
     boxes = [(0, 0, k, k, "a")] + ([(0, s, k, k, "b")] if w > 1 else [])
@@ -492,10 +485,8 @@ def transposed_geometry_explorer(h: int = 3, w: int = 3, kernel_size=(1, 2, 3, 4
                                  initial=None):
     """The slider explorer of :func:`transposed_geometry_frame` (built with ``viz.explore``); a list
     with one value is held fixed. The read-out writes the output-size formula with the numbers."""
-    from layers_lib import viz
-
-    sliders, full = viz.held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
-                                    "output_padding": output_padding})
+    sliders, full = held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
+                                "output_padding": output_padding})
 
     def readout(**moved):
         st = full(**moved)
@@ -504,7 +495,8 @@ def transposed_geometry_explorer(h: int = 3, w: int = 3, kernel_size=(1, 2, 3, 4
         text = f"H_out = ({h} − 1)·{s} − 2·{p} + {k} + {op} = {n}"
         if op >= s:
             return text + "<br>output_padding must be smaller than the stride: PyTorch raises an error."
-        counts = sorted({int(v) for v in _coverage(h, k, s)[p:p + n, p:p + n].ravel()}) if n > 0 else []
+        count, kept = _painted(h, w, k, s, p, op)
+        counts = sorted({int(v) for v in count[kept]})
         even = ("every output pixel gets the same number of copies" if len(counts) == 1 else
                 f"output pixels get {', '.join(map(str, counts))} copies: uneven (a checkerboard)")
         return f"{text}<br>{even}." if n > 0 else text + "<br>no output: PyTorch raises an error."
@@ -518,17 +510,23 @@ def transposed_geometry_explorer(h: int = 3, w: int = 3, kernel_size=(1, 2, 3, 4
                 f"output {ho}×{wo}, each cell "
                 "labelled with how many kernel copies overlap there.")
 
-    return viz.explore(lambda **moved: transposed_geometry_frame(h, w, **full(**moved)), sliders,
+    return explore(lambda **moved: transposed_geometry_frame(h, w, **full(**moved)), sliders,
                        readout=readout, title=title, alt=alt, initial=initial)
 
 
-def _coverage(n: int, k: int, s: int) -> np.ndarray:
-    """How many kernel copies overlap each cell of the (uncropped) canvas, for an n×n input."""
-    count = np.zeros(((n - 1) * s + k + s, (n - 1) * s + k + s), dtype=int)
-    for i in range(n):
-        for j in range(n):
+def _painted(h: int, w: int, k: int, s: int, p: int, op: int) -> tuple[np.ndarray, np.ndarray]:
+    """How many kernel copies overlap each cell of the canvas an h×w input paints (stride s), and
+    which cells the output keeps: padding p crops every side, output_padding op adds rows and
+    columns at the bottom and right, which may reach past the canvas (no copy there)."""
+    ho, wo = ll.conv_transpose2d_output_size(h, w, k, s, p, op)
+    rows, cols = max((h - 1) * s + k, p + ho), max((w - 1) * s + k, p + wo)
+    count = np.zeros((rows, cols), dtype=int)
+    for i in range(h):
+        for j in range(w):
             count[i * s:i * s + k, j * s:j * s + k] += 1
-    return count
+    kept = np.zeros((rows, cols), dtype=bool)
+    kept[p:p + max(ho, 0), p:p + max(wo, 0)] = True
+    return count, kept
 
 
 # -- the explorer ---------------------------------------------------------------------------------
@@ -544,10 +542,8 @@ def geometry_explorer(h: int = 7, w: int = 7, kernel_size=(1, 2, 3, 4, 5), strid
     read-out is :func:`conv_geometry_readout`. With ``predict=True`` the output grid and the
     read-out stay hidden until the reader has typed the output size.
     """
-    from layers_lib import viz
-
-    sliders, full = viz.held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
-                                    "dilation": dilation})
+    sliders, full = held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
+                                "dilation": dilation})
 
     def draw(**moved):
         return conv_geometry_frame(h, w, **full(**moved), hide_output=predict)
@@ -563,7 +559,7 @@ def geometry_explorer(h: int = 7, w: int = 7, kernel_size=(1, 2, 3, 4, 5), strid
                 f"dilation {st['dilation']}: {size}.")
 
     answer = ("Output size (H×W)?", lambda **moved: _conv_answer(h, w, **full(**moved)))
-    return viz.explore(draw, sliders, readout=readout, title=title, alt=alt,
+    return explore(draw, sliders, readout=readout, title=title, alt=alt,
                        predict=answer if predict else None, initial=initial)
 
 

@@ -20,8 +20,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+from numpy.lib.stride_tricks import sliding_window_view
 
 import layers_lib as ll
+from layers_lib._checks import pair
+
+from . import _steps as st
+from ._live import explore, held_fixed
+from ._scene import frame, grid, message
 
 __all__ = [
     "pool_size_formula",
@@ -142,8 +148,6 @@ def pool_geometry_frame(x, kernel_size: int, stride: int | None = None, padding:
         >>> [p["title"] for p in f["panels"]], f["panels"][1]["labels"][0]
         (['input 5×6', 'output 2×3'], ['7', '9', '11'])
     """
-    from layers_lib.viz import frame, grid, message
-
     if mode not in ("max", "avg"):
         raise ValueError(f"pool_geometry_frame expected mode 'max' or 'avg', got {mode!r}")
     x = np.asarray(x, dtype=float)
@@ -219,11 +223,10 @@ def pool_explorer(x, kernel_size=(1, 2, 3, 4), stride=(1, 2, 3, 4), padding=(0, 
     1–4 × padding 0–2 × max/avg × ceil_mode (192 settings); settings PyTorch rejects (padding over
     half the kernel) say so. With ``predict=True`` the output and the read-out stay hidden until
     the reader has typed the output size."""
-    from layers_lib import viz
 
     x = np.asarray(x, dtype=float)
-    sliders, full = viz.held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
-                                    "mode": mode, "ceil_mode": ceil_mode})
+    sliders, full = held_fixed({"kernel_size": kernel_size, "stride": stride, "padding": padding,
+                                "mode": mode, "ceil_mode": ceil_mode})
 
     def draw(**moved):
         return pool_geometry_frame(x, **full(**moved), hide_output=predict)
@@ -244,7 +247,7 @@ def pool_explorer(x, kernel_size=(1, 2, 3, 4), stride=(1, 2, 3, 4), padding=(0, 
                 f"output {answer}.")
 
     answer = ("Output size (H×W)?", lambda **moved: _pool_answer(*x.shape, **full(**moved)))
-    return viz.explore(draw, sliders, readout=readout, title=title, alt=alt,
+    return explore(draw, sliders, readout=readout, title=title, alt=alt,
                        predict=answer if predict else None, initial=initial)
 
 
@@ -430,13 +433,6 @@ def pool_animation(x, kernel_size, stride=None, padding=0, mode: str = "max", ti
         >>> anim.result, anim.readouts[0]
         (array([[3.]]), '<b>y[0, 0]</b> = max(1, 3, 2, 0) = <b>3</b> (at row 0, column 1)')
     """
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    from layers_lib._checks import pair
-
-    from . import _steps as st
-    from ._scene import frame, grid
-
     name = "pool_animation"
     x = st.grid_values(name, x, "x")
     if mode not in ("max", "avg"):

@@ -3,19 +3,15 @@ maps of one example through every layer of a ``Sequential``."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._live import static_mode
 from ._plot import MIN_FONT_PT
 
 __all__ = ["progress", "plot_history", "show_activations"]
-
-
-def _static() -> bool:
-    return os.environ.get("LAYERS_LIB_STATIC") == "1"
 
 
 def progress(iterable, desc: str = "", total: int | None = None):
@@ -26,7 +22,7 @@ def progress(iterable, desc: str = "", total: int | None = None):
     timings, so the stored output is plain text that reproduces exactly and needs no widget
     JavaScript on the page.
     """
-    if _static():
+    if static_mode():
         from tqdm.std import tqdm
 
         return tqdm(iterable, desc=desc, total=total, file=sys.stdout, ascii=True, ncols=70,
