@@ -206,20 +206,25 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_m
     pads = (_padded_extent(h, ho, kernel[0], stride[0], padding[0], dilation[0]),
             _padded_extent(w, wo, kernel[1], stride[1], padding[1], dilation[1]))
     padded = pads != ((0, 0), (0, 0))
-    xp = np.pad(x, ((0, 0), (0, 0), *pads), constant_values=-np.inf) if padded else x
+    if padded:  # -inf around the input (np.full and one copy: cheaper than np.pad)
+        (top, bottom), (left, right) = pads
+        xp = np.full((n, c, h + top + bottom, w + left + right), -np.inf, dtype=x.dtype)
+        xp[:, :, top:top + h, left:left + w] = x
+    else:
+        xp = x
     taps = list(_taps(kernel, stride, dilation, (ho, wo)))  # [(k, (rows, cols))], k = i*kw + j
 
+    # one pass per tap: the running maximum, and the first tap that reached it. A tap wins only
+    # if it is strictly larger than every earlier one, so ties go to the first (row-major) tap;
+    # its number k is larger than any earlier winner's, so a maximum records it.
     out = xp[:, :, taps[0][1][0], taps[0][1][1]].copy()  # (N, C, Ho, Wo)
-    for _, (rows, cols) in taps[1:]:
-        np.maximum(out, xp[:, :, rows, cols], out=out)  # the window maxima (NaN propagates)
-
-    # the arg-max: the first tap equal to the maximum. Going through the taps backwards, each
-    # match overwrites the previous one, so the first match wins.
     argmax = np.zeros((n, c, ho, wo), dtype=np.min_scalar_type(len(taps) - 1))
-    match = np.empty((n, c, ho, wo), dtype=bool)
-    for k, (rows, cols) in reversed(taps):
-        np.equal(xp[:, :, rows, cols], out, out=match)
-        argmax -= (argmax - argmax.dtype.type(k)) * match  # argmax[match] = k, in unsigned arithmetic
+    wins, won_k = np.empty(out.shape, dtype=bool), np.empty(out.shape, dtype=argmax.dtype)
+    for k, (rows, cols) in taps[1:]:
+        tap = xp[:, :, rows, cols]
+        np.greater(tap, out, out=wins)
+        np.maximum(out, tap, out=out)  # the window maxima (NaN propagates)
+        np.maximum(argmax, np.multiply(wins, argmax.dtype.type(k), out=won_k), out=argmax)
     # two cases PyTorch resolves its own way: a NaN wins its window (the last NaN in scan order),
     # and a window of -inf values points to its first tap inside the input, not to the padding
     nan = np.isnan(out)
@@ -246,25 +251,30 @@ def _first_inside_tap(kernel, stride, padding, dilation, out_hw) -> np.ndarray:
 def maxpool2d_backward(dy, cache: MaxPool2dCache):
     """Gradient of :func:`maxpool2d_forward`: each window's gradient goes to its arg-max.
 
-    One pass per window tap: the pixels read by tap ``k`` receive ``dy`` where tap ``k`` won,
-    summed when windows overlap.
+    Tap ``k = i*kw + j`` of window ``(oh, ow)`` read pixel ``(oh*sh + i*dh, ow*sw + j*dw)`` of
+    the padded input. The backward pass finds that pixel for every window's winning tap and adds
+    the window's ``dy`` there with ``np.add.at``, which sums when one pixel wins several
+    (overlapping) windows.
     """
     argmax = cache.argmax
     n, ch, h, w = cache.x_shape
     (top, bottom), (left, right) = cache.pads
-    dy = np.asarray(dy, dtype=cache.dtype)
-    dxp = np.zeros((n, ch, h + top + bottom, w + left + right), dtype=dy.dtype)
+    hp, wp = h + top + bottom, w + left + right
     (kh, kw), (sh, sw), (dh, dw) = cache.kernel, cache.stride, cache.dilation
-    disjoint = sh > dh * (kh - 1) and sw > dw * (kw - 1)  # no pixel is read by two windows
-    finite = bool(np.isfinite(dy).all())  # else dy * 0 would spread NaN: use np.where
-    won, g = np.empty(argmax.shape, dtype=bool), np.empty_like(dy)
-    for k, (rows, cols) in _taps(cache.kernel, cache.stride, cache.dilation, argmax.shape[2:]):
-        np.equal(argmax, k, out=won)
-        g = np.multiply(dy, won, out=g) if finite else np.where(won, dy, 0)  # dy where tap k won
-        if disjoint:
-            dxp[:, :, rows, cols] = g
-        else:
-            dxp[:, :, rows, cols] += g
+    ho, wo = argmax.shape[2:]
+    dy = np.asarray(dy, dtype=cache.dtype)
+    if dy.shape != argmax.shape:
+        raise ValueError(f"maxpool2d_backward expected dy of the output's shape {argmax.shape}, "
+                         f"got {dy.shape}")
+    # flat positions in the padded input, images stacked one after another: how far each window's
+    # winning tap lies from the window's first pixel, plus where that pixel is
+    tap_offset = (np.arange(kh).reshape(kh, 1) * (dh * wp) + np.arange(kw) * dw).ravel()  # (kh*kw,)
+    winner = np.take(tap_offset, argmax, mode="clip")  # (N, C, Ho, Wo); argmax < kh*kw: never clipped
+    winner += np.arange(ho).reshape(ho, 1) * (sh * wp) + np.arange(wo) * sw  # window start in its image
+    winner += np.arange(n * ch).reshape(n, ch, 1, 1) * (hp * wp)  # the image's start
+    dxp = np.zeros(n * ch * hp * wp, dtype=dy.dtype)
+    np.add.at(dxp, winner.ravel(), dy.ravel())
+    dxp = dxp.reshape(n, ch, hp, wp)
     return dxp[:, :, top:top + h, left:left + w] if (top, bottom, left, right) != (0, 0, 0, 0) else dxp
 
 

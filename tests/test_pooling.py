@@ -305,3 +305,22 @@ def test_core_functions_check_their_input(core):
         core(np.zeros((1, 0, 4, 4)), 2)
     with pytest.raises(TypeError, match="floating-point input"):
         core(np.zeros((1, 3, 4, 4), dtype=np.int8), 2)
+
+
+def test_maxpool_core_backward_names_the_shape_it_expected():
+    _, cache = ll.maxpool2d_forward(np.zeros((1, 2, 4, 4)), 2)
+    with pytest.raises(ValueError, match=r"maxpool2d_backward expected dy of the output's shape \(1, 2, 2, 2\), "
+                                         r"got \(1, 2, 2, 3\)"):
+        ll.maxpool2d_backward(np.zeros((1, 2, 2, 3)), cache)
+
+
+@pytest.mark.parametrize("args,kwargs", [((3, 2, 1), {}), ((3, 1, 1), dict(dilation=2)), ((2, 1), {}),
+                                         ((3, 2, 1), dict(ceil_mode=True)), ((2,), {})])
+def test_maxpool_backward_sums_where_windows_share_a_winner(args, kwargs):
+    """Overlapping windows whose maximum is the same pixel: its gradient is the sum (float64, 1e-12)."""
+    x = np.random.default_rng(3).normal(size=(2, 3, 9, 8)).round(1)  # rounding makes ties
+    layer, twin = ll.MaxPool2d(*args, **kwargs), torch.nn.MaxPool2d(*args, **kwargs)
+    dy = np.random.default_rng(4).normal(size=layer(x).shape)
+    xt = torch.tensor(x, requires_grad=True)
+    twin(xt).backward(torch.tensor(dy))
+    np.testing.assert_allclose(layer.backward(dy), xt.grad.numpy(), rtol=0, atol=1e-12)
