@@ -309,8 +309,8 @@ def test_core_functions_check_their_input(core):
 
 def test_maxpool_core_backward_names_the_shape_it_expected():
     _, cache = ll.maxpool2d_forward(np.zeros((1, 2, 4, 4)), 2)
-    with pytest.raises(ValueError, match=r"maxpool2d_backward expected dy of the output's shape \(1, 2, 2, 2\), "
-                                         r"got \(1, 2, 2, 3\)"):
+    expected = r"maxpool2d_backward expected dy of the output's shape \(1, 2, 2, 2\), got \(1, 2, 2, 3\)"
+    with pytest.raises(ValueError, match=expected):
         ll.maxpool2d_backward(np.zeros((1, 2, 2, 3)), cache)
 
 

@@ -87,6 +87,10 @@ def test_explorers_and_players_are_vector_readable_and_fit(site_url, browser, pa
                 f"{where}: an explorer still draws a matplotlib figure"
             assert size >= minimum, f"{where}: text of {size:.1f} px: {text!r}"
             assert checks["overflow"] == [] and checks["page"] <= 0, f"{where}: {checks}"
+            if (width, theme) == (1280, "light"):
+                # test_site.test_accessibility_scan runs all of axe (colour contrast included, a
+                # "serious" violation there) on this page as loaded: 1280 px wide, light
+                continue
             page.add_script_tag(path=str(AXE))
             result = page.evaluate("async () => await axe.run({include: [['.ll-explorer'], "
                                    "['.ll-player']]}, {runOnly: ['color-contrast'], "
