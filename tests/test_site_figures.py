@@ -37,33 +37,50 @@ def test_the_pages_hold_what_the_tests_below_check():
     assert len(WITH_EXPLORERS) >= 10 and len(WITH_PLAYERS) >= 2 and len(WITH_IMAGES) >= 12
 
 
-@pytest.mark.parametrize("path", WITH_EXPLORERS)
-def test_every_explorer_responds_to_its_sliders(site_url, browser, path):
+def _every_explorer_responds_to_its_sliders(page, path: str) -> None:
     """Move every slider of every explorer on the page: the figure and the read-out change."""
-    page, problems = open_page(browser, f"{site_url}/{path}")
-    try:
-        explorers = page.locator(".ll-explorer:not([data-ll-still])")
-        assert explorers.count() >= 1
-        for e in range(explorers.count()):
-            explorer = explorers.nth(e)
-            sliders = explorer.locator("input.ll-slider")
-            assert sliders.count() >= 1
-            for s in range(sliders.count()):
-                slider = sliders.nth(s)
-                before_src = explorer.locator(".ll-figure").inner_html()
-                before_text = explorer.locator(".ll-readout").text_content()
-                value, maximum = int(slider.input_value()), int(slider.get_attribute("max"))
-                new = value + 1 if value < maximum else value - 1
-                slider.evaluate("(el, v) => { el.value = v; el.dispatchEvent(new Event('input', "
-                                "{bubbles: true})); }", str(new))
-                after_src = explorer.locator(".ll-figure").inner_html()
-                after_text = explorer.locator(".ll-readout").text_content()
-                where = f"{path}: explorer {e}, slider {slider.get_attribute('data-param')}"
-                assert after_src != before_src, f"{where}: the figure did not change"
-                assert after_text != before_text, f"{where}: the read-out did not change"
-        assert problems == CLEAN, problems
-    finally:
-        page.close()
+    explorers = page.locator(".ll-explorer:not([data-ll-still])")
+    assert explorers.count() >= 1
+    for e in range(explorers.count()):
+        explorer = explorers.nth(e)
+        sliders = explorer.locator("input.ll-slider")
+        assert sliders.count() >= 1
+        for s in range(sliders.count()):
+            slider = sliders.nth(s)
+            before_src = explorer.locator(".ll-figure").inner_html()
+            before_text = explorer.locator(".ll-readout").text_content()
+            value, maximum = int(slider.input_value()), int(slider.get_attribute("max"))
+            new = value + 1 if value < maximum else value - 1
+            slider.evaluate("(el, v) => { el.value = v; el.dispatchEvent(new Event('input', "
+                            "{bubbles: true})); }", str(new))
+            after_src = explorer.locator(".ll-figure").inner_html()
+            after_text = explorer.locator(".ll-readout").text_content()
+            where = f"{path}: explorer {e}, slider {slider.get_attribute('data-param')}"
+            assert after_src != before_src, f"{where}: the figure did not change"
+            assert after_text != before_text, f"{where}: the read-out did not change"
+
+
+def _every_player_steps_forward(page, path: str) -> None:
+    players = page.locator(".ll-player")
+    assert players.count() >= 1
+    for i in range(players.count()):
+        player = players.nth(i)
+        before = player.locator(".ll-figure").inner_html()
+        player.locator(".ll-next").click()
+        assert player.locator(".ll-figure").inner_html() != before, f"{path}: player {i}"
+
+
+def _static_figures_keep_their_size(page, path: str) -> None:
+    """At 390 px a static figure is not shrunk (its text, ≥ 10 pt at 80 dpi, stays ≥ 11 CSS px):
+    it scrolls sideways inside its output, and the page itself does not get wider than the screen."""
+    sizes = page.evaluate("""() => [...document.querySelectorAll('div.cell_output img')]
+        .map(i => [i.getBoundingClientRect().width,
+                   Number(i.getAttribute('width')) || i.naturalWidth / 2])""")
+    assert sizes, f"{path}: no figure"
+    shrunk = [f"figure {k} shown {w:.0f} px of {n:.0f}" for k, (w, n) in enumerate(sizes) if w < n - 1]
+    assert shrunk == [], f"{path}: " + "; ".join(shrunk)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{path}: the page is {overflow} px wider than a 390 px screen"
 
 
 @pytest.mark.parametrize("width, minimum", [(390, 11), (1280, 12)])
@@ -71,7 +88,9 @@ def test_every_explorer_responds_to_its_sliders(site_url, browser, path):
 def test_explorers_and_players_are_vector_readable_and_fit(site_url, browser, path, width, minimum):
     """Every explorer and player on the page, in light and dark mode: no raster image (every
     figure is drawn from its data as SVG with real text), no text under 11 px on a phone (390 px
-    wide) or 12 px on a desktop, no horizontal overflow, and no colour-contrast violation (axe)."""
+    wide) or 12 px on a desktop, no horizontal overflow, and no colour-contrast violation (axe).
+    Then, at 390 px, no static figure is shrunk; at 1280 px, every slider of every explorer
+    changes its figure and read-out, and every player's Next changes its frame."""
     page, problems = open_page(browser, f"{site_url}/{path}")
     try:
         page.set_viewport_size({"width": width, "height": 1200})
@@ -88,8 +107,9 @@ def test_explorers_and_players_are_vector_readable_and_fit(site_url, browser, pa
             assert size >= minimum, f"{where}: text of {size:.1f} px: {text!r}"
             assert checks["overflow"] == [] and checks["page"] <= 0, f"{where}: {checks}"
             if (width, theme) == (1280, "light"):
-                # test_site.test_accessibility_scan runs all of axe (colour contrast included, a
-                # "serious" violation there) on this page as loaded: 1280 px wide, light
+                # test_site.test_page_loads_cleanly_with_alt_text_and_passes_axe runs all of axe
+                # (colour contrast included, a "serious" violation there) on this page as loaded:
+                # 1280 px wide, light
                 continue
             page.add_script_tag(path=str(AXE))
             result = page.evaluate("async () => await axe.run({include: [['.ll-explorer'], "
@@ -98,43 +118,27 @@ def test_explorers_and_players_are_vector_readable_and_fit(site_url, browser, pa
             bad = [f"{n['target']}: {n['failureSummary']}"
                    for v in result["violations"] for n in v["nodes"]]
             assert bad == [], f"{where}:\n" + "\n".join(bad[:10])
+        # on the same page load (each load of a chapter costs seconds): at 390 px, the static
+        # figures' size; at 1280 px, every slider and every player
+        if width == 390 and path in WITH_IMAGES:
+            _static_figures_keep_their_size(page, path)
+        if width == 1280 and path in WITH_EXPLORERS:
+            _every_explorer_responds_to_its_sliders(page, path)
+        if width == 1280 and path in WITH_PLAYERS:
+            _every_player_steps_forward(page, path)
         assert problems == CLEAN, problems
     finally:
         page.close()
 
 
-@pytest.mark.parametrize("path", WITH_IMAGES)
+@pytest.mark.parametrize("path", [p for p in WITH_IMAGES if p not in WITH_FIGURES])
 def test_static_figures_keep_their_size_on_a_phone(site_url, browser, path):
-    """At 390 px a static figure is not shrunk (its text, ≥ 10 pt at 80 dpi, stays ≥ 11 CSS px):
-    it scrolls sideways inside its output, and the page itself does not get wider than the screen."""
+    """Pages with static figures but no explorer or player (the others are checked above)."""
     page, problems = open_page(browser, f"{site_url}/{path}")
     try:
         page.set_viewport_size({"width": 390, "height": 900})
         page.wait_for_timeout(200)
-        sizes = page.evaluate("""() => [...document.querySelectorAll('div.cell_output img')]
-            .map(i => [i.getBoundingClientRect().width,
-                       Number(i.getAttribute('width')) || i.naturalWidth / 2])""")
-        assert sizes, f"{path}: no figure"
-        shrunk = [f"figure {k} shown {w:.0f} px of {n:.0f}" for k, (w, n) in enumerate(sizes) if w < n - 1]
-        assert shrunk == [], f"{path}: " + "; ".join(shrunk)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{path}: the page is {overflow} px wider than a 390 px screen"
+        _static_figures_keep_their_size(page, path)
         assert problems == CLEAN, problems
-    finally:
-        page.close()
-
-
-@pytest.mark.parametrize("path", WITH_PLAYERS)
-def test_every_player_steps_forward(site_url, browser, path):
-    page, problems = open_page(browser, f"{site_url}/{path}")
-    try:
-        players = page.locator(".ll-player")
-        assert players.count() >= 1
-        for i in range(players.count()):
-            player = players.nth(i)
-            before = player.locator(".ll-figure").inner_html()
-            player.locator(".ll-next").click()
-            assert player.locator(".ll-figure").inner_html() != before, f"{path}: player {i}"
-        assert problems["pageerror"] == [] and problems["console"] == []
     finally:
         page.close()
