@@ -71,7 +71,7 @@ def torch_twin(model: ll.Sequential) -> torch.nn.Sequential:
 
 def test_training_matches_torch_for_20_steps():
     build_model = build_model_from_notebook()
-    model = build_model(np.random.default_rng(0))
+    model = build_model(np.random.default_rng(0), dtype=np.float64)
     twin = torch_twin(model)
     copy_torch_params(model, twin)  # torch's initial weights into layers_lib, names checked
     digits = load_digits()

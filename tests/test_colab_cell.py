@@ -77,7 +77,9 @@ def test_the_cell_installs_layers_lib_where_it_is_missing_and_enables_colab_widg
     source = tmp_path / "checkout"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         "_build", "build", "node_modules", ".git", "*.egg-info", "__pycache__", ".*", "book", "tests"))
-    result = _python(env_dir, code, {"LAYERS_LIB_SOURCE": f"{source}[viz]"}, cwd=tmp_path)
+    # PIP_NO_COMPILE: pip does not compile site-packages to bytecode (the test's time, not the cell's)
+    extra = {"LAYERS_LIB_SOURCE": f"{source}[viz]", "PIP_NO_COMPILE": "1"}
+    result = _python(env_dir, code, extra, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     name, path = result.stdout.split()
     assert name == "LiveExplorer" and str(env_dir) in path, result.stdout
