@@ -249,33 +249,40 @@ def _first_inside_tap(kernel, stride, padding, dilation, out_hw) -> np.ndarray:
 
 
 def maxpool2d_backward(dy, cache: MaxPool2dCache):
-    """Gradient of :func:`maxpool2d_forward`: each window's gradient goes to its arg-max.
+    """Gradient of :func:`maxpool2d_forward`: each window's gradient goes
+    to its arg-max.
 
-    Tap ``k = i*kw + j`` of window ``(oh, ow)`` read pixel ``(oh*sh + i*dh, ow*sw + j*dw)`` of
-    the padded input. The backward pass finds that pixel for every window's winning tap and adds
-    the window's ``dy`` there with ``np.add.at``, which sums when one pixel wins several
-    (overlapping) windows.
+    Tap ``k = i*kw + j`` of window ``(oh, ow)`` read the padded input's
+    pixel ``(oh*sh + i*dh, ow*sw + j*dw)``. We find that pixel for every
+    window's winning tap and add the window's ``dy`` there with
+    ``np.add.at``, which sums where one pixel wins several windows.
     """
     argmax = cache.argmax
     n, ch, h, w = cache.x_shape
     (top, bottom), (left, right) = cache.pads
     hp, wp = h + top + bottom, w + left + right
-    (kh, kw), (sh, sw), (dh, dw) = cache.kernel, cache.stride, cache.dilation
+    (kh, kw), (sh, sw) = cache.kernel, cache.stride
+    dh, dw = cache.dilation
     ho, wo = argmax.shape[2:]
     dy = np.asarray(dy, dtype=cache.dtype)
     if dy.shape != argmax.shape:
-        raise ValueError(f"maxpool2d_backward expected dy of the output's shape {argmax.shape}, "
-                         f"got {dy.shape}")
-    # flat positions in the padded input, images stacked one after another: how far each window's
-    # winning tap lies from the window's first pixel, plus where that pixel is
-    tap_offset = (np.arange(kh).reshape(kh, 1) * (dh * wp) + np.arange(kw) * dw).ravel()  # (kh*kw,)
-    winner = np.take(tap_offset, argmax, mode="clip")  # (N, C, Ho, Wo); argmax < kh*kw: never clipped
-    winner += np.arange(ho).reshape(ho, 1) * (sh * wp) + np.arange(wo) * sw  # window start in its image
-    winner += np.arange(n * ch).reshape(n, ch, 1, 1) * (hp * wp)  # the image's start
+        raise ValueError(f"maxpool2d_backward expected dy of the output's "
+                         f"shape {argmax.shape}, got {dy.shape}")
+    # flat positions in the padded input, the images one after another
+    # how far each tap lies from its window's first pixel: (kh*kw,)
+    tap_offset = (np.arange(kh).reshape(kh, 1) * (dh * wp)
+                  + np.arange(kw) * dw).ravel()
+    # the winning tap's offset (argmax < kh*kw: nothing is clipped)
+    winner = np.take(tap_offset, argmax, mode="clip")  # (N, C, Ho, Wo)
+    # + where the window starts in its image, + where the image starts
+    winner += np.arange(ho).reshape(ho, 1) * (sh * wp) + np.arange(wo) * sw
+    winner += np.arange(n * ch).reshape(n, ch, 1, 1) * (hp * wp)
     dxp = np.zeros(n * ch * hp * wp, dtype=dy.dtype)
     np.add.at(dxp, winner.ravel(), dy.ravel())
     dxp = dxp.reshape(n, ch, hp, wp)
-    return dxp[:, :, top:top + h, left:left + w] if (top, bottom, left, right) != (0, 0, 0, 0) else dxp
+    if (top, bottom, left, right) == (0, 0, 0, 0):
+        return dxp
+    return dxp[:, :, top:top + h, left:left + w]  # drop the padding
 
 
 def maxpool2d_reference(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
