@@ -27,6 +27,11 @@ kernel (stride 1) or by adding the columns of ``W.T @ dy`` back onto the pixels 
 from (*col2im*, one slice-add per kernel tap, done per phase of the stride so that each add runs
 along contiguous rows). Groups add a group axis: a batch of
 independent products.
+
+Stride 1 (one group, zero padding), the usual ``k x k`` layer with ``padding=k // 2``, skips the
+im2col matrix (:func:`_shifted_conv`): flattened channel-major, every kernel row's inputs are one
+shifted view of the padded batch, so ``kh`` products with ``kw`` shifted copies of the input
+replace a matrix ``kh*kw`` times its size; memory traffic, not arithmetic, is what it saves.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from ._checks import (
     check_rng,
     pair,
 )
-from .module import Module, Parameter, fan_in_bound, uniform_init
+from .module import Module, Parameter, fan_in_bound, scratch, uniform_init
 
 __all__ = [
     "Conv2d",
@@ -168,8 +173,106 @@ def _col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) ->
     return xp
 
 
+class _ShiftedRows(NamedTuple):
+    """What :func:`_shifted_conv` keeps for the weight gradient: the padded input, channel-major.
+
+    ``rows[c*kw + j, q]`` is channel ``c`` of the zero-padded batch, flattened over ``(N, Hp, Wp)``,
+    at position ``q + j*dw``: the input row shifted by each of the kernel's ``kw`` columns."""
+
+    rows: np.ndarray  # (C*kw, N*Hp*Wp + dh*(kh-1)*Wp), a view of the workspace's array
+    grid: tuple[int, int, int]  # (N, Hp, Wp), the padded batch
+    kernel: tuple[int, int]
+    dilation: tuple[int, int]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.rows.dtype
+
+
+def _zeros_kept(workspace, key: str, shape, dtype, tag) -> np.ndarray:
+    """A zero array of ``shape``, kept in ``workspace[key]`` between calls with the same ``tag``.
+
+    Callers write only the same interior every time, so a kept array's border is still zero."""
+    if workspace is None:
+        return np.zeros(shape, dtype=dtype)
+    kept = workspace.get(key)
+    if kept is None or kept[0] != (tag, tuple(shape), np.dtype(dtype)):
+        kept = workspace[key] = ((tag, tuple(shape), np.dtype(dtype)), np.zeros(shape, dtype=dtype))
+    return kept[1]
+
+
+def _use_shifted(x_shape, kernel, stride, pads, dilation, groups) -> bool:
+    """Stride 1, one group, zero padding and a padded grid at most 1.5x the output: the case of
+    :func:`_shifted_conv` (the usual ``k x k``, ``padding=k // 2`` layer of a CNN)."""
+    if stride != (1, 1) or groups != 1 or min(min(pads)) < 0:
+        return False
+    hp, wp = x_shape[2] + sum(pads[0]), x_shape[3] + sum(pads[1])
+    ho, wo = hp - dilation[0] * (kernel[0] - 1), wp - dilation[1] * (kernel[1] - 1)
+    return 2 * hp * wp <= 3 * ho * wo
+
+
+def _shifted_conv(x, weight, bias, pads, dilation, workspace=None, key="cols"):
+    """Stride-1 convolution without an im2col matrix: ``(out, _ShiftedRows)``.
+
+    Flatten the zero-padded batch channel-major, ``(C, N*Hp*Wp)``. The tap ``(i, j)`` of the output
+    at flat position ``q`` reads position ``q + i*dh*Wp + j*dw``, so for each kernel row ``i`` the
+    inputs of all outputs are one *shifted view* of that array, and the convolution is ``kh``
+    matrix products ``W[:, :, i, :] @ rows[:, i*dh*Wp:][:, :N*Hp*Wp]`` added up, with ``rows`` the
+    array repeated for the ``kw`` column shifts (``kw`` copies of the input instead of im2col's
+    ``kh*kw``). Positions in the last rows and columns of each padded image are computed too
+    (the views run across the border) and dropped."""
+    n, c, h, w = x.shape
+    out_c, _, kh, kw = weight.shape
+    (top, bottom), (left, right) = pads
+    (dh, dw), hp, wp = dilation, h + top + bottom, w + left + right
+    ho, wo, m = hp - dh * (kh - 1), wp - dw * (kw - 1), n * hp * wp
+    span = m + dh * (kh - 1) * wp  # what the kh row shifts read of each row
+    lead = dw * (kw - 1)  # room for the largest column shift before the first position
+    rows = _zeros_kept(workspace, key + "_shifted", (c, kw, lead + span), x.dtype, pads)
+    for j in range(kw):  # rows[:, j, lead + q] = padded[:, q + j*dw]: the zero-padded batch, shifted
+        grid = rows[:, j, lead - j * dw:lead - j * dw + m].reshape(c, n, hp, wp)
+        grid[:, :, top:top + h, left:left + w] = x.transpose(1, 0, 2, 3)
+    rows = rows.reshape(c * kw, lead + span)[:, lead:]
+    # temporaries, shared by every convolution with the same workspace (the output is copied out)
+    acc = scratch(workspace, "shifted_acc", (out_c, m), x.dtype)
+    part = scratch(workspace, "shifted_part", (out_c, m), x.dtype) if kh > 1 else None
+    for i in range(kh):
+        wi = weight[:, :, i, :].reshape(out_c, c * kw)  # columns (c, j), like the rows
+        np.matmul(wi, rows[:, i * dh * wp:i * dh * wp + m], out=acc if i == 0 else part)
+        if i:
+            acc += part
+    grid = acc.reshape(out_c, n, hp, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3)
+    out = np.empty((n, out_c, ho, wo), dtype=x.dtype)
+    if bias is None:
+        np.copyto(out, grid)
+    else:
+        np.add(grid, bias.reshape(out_c, 1, 1), out=out)
+    return out, _ShiftedRows(rows, (n, hp, wp), (kh, kw), dilation)
+
+
+def _shifted_weight_grad(dy, shifted: _ShiftedRows, weight_shape, workspace=None):
+    """``dW`` of :func:`_shifted_conv`: ``dW[:, :, i, :] = dy @ rows[:, i*dh*Wp:].T`` with ``dy``
+    spread over the padded grid (zero where the forward pass dropped its positions)."""
+    n, hp, wp = shifted.grid
+    out_c, c, kh, kw = weight_shape
+    dh, m = shifted.dilation[0], n * hp * wp
+    ho, wo = dy.shape[2:]
+    spread = _zeros_kept(workspace, "dy_spread", (out_c, m), dy.dtype, (n, hp, wp, ho, wo))
+    spread.reshape(out_c, n, hp, wp)[:, :, :ho, :wo] = dy.transpose(1, 0, 2, 3)
+    dweight = np.empty(weight_shape, dtype=dy.dtype)
+    for i in range(kh):
+        # (C*kw, M) @ (M, C_out): this order runs faster than dy @ rows.T here
+        part = shifted.rows[:, i * dh * wp:i * dh * wp + m] @ spread.T
+        dweight[:, :, i, :] = part.T.reshape(out_c, c, kw)
+    return dweight
+
+
 def _conv(x, weight, bias, stride, pads, dilation, groups, workspace=None, key="cols"):
-    """The fast forward pass: ``(out, cols)`` for zero padding ``pads = ((top, bottom), (left, right))``."""
+    """The fast forward pass: ``(out, cols)`` for zero padding ``pads = ((top, bottom), (left, right))``.
+
+    ``cols`` is the im2col matrix, or the :class:`_ShiftedRows` of :func:`_shifted_conv` (stride 1)."""
+    if _use_shifted(x.shape, weight.shape[2:], stride, pads, dilation, groups):
+        return _shifted_conv(x, weight, bias, pads, dilation, workspace, key)
     n = x.shape[0]
     out_c, cg, kh, kw = weight.shape
     xp = _zero_pad(x, pads)
@@ -184,8 +287,10 @@ def _conv(x, weight, bias, stride, pads, dilation, groups, workspace=None, key="
     return out, cols
 
 
-def _conv_weight_grad(dy, cols, weight_shape):
+def _conv_weight_grad(dy, cols, weight_shape, workspace=None):
     """``dW = sum over images of dy[n] @ cols[n].T``, per group."""
+    if isinstance(cols, _ShiftedRows):
+        return _shifted_weight_grad(dy, cols, weight_shape, workspace)
     n, groups, k, hw = cols.shape
     out_c = weight_shape[0]
     d = dy.reshape(n, groups, out_c // groups, hw)  # (N, G, C_out/G, Ho*Wo)
@@ -295,15 +400,16 @@ def conv2d_backward(dy, cache: Conv2dCache, *, workspace=None):
         db = dy summed over N, H_out, W_out
 
     For stride 1, ``dx`` is computed as the equivalent "full" convolution of ``dy`` with the
-    kernel rotated by 180 degrees, which is faster (no col2im). ``workspace``: as in
-    :func:`conv2d_forward` (for the im2col matrix of ``dy``).
+    kernel rotated by 180 degrees, which is faster (no col2im), and the forward pass kept shifted
+    views of the input instead of im2col matrices (the same products, see
+    :func:`_shifted_conv`). ``workspace``: as in :func:`conv2d_forward` (for ``dy``'s arrays).
 
     Returns:
         ``(dx, dweight, dbias)``; ``dbias`` is ``None`` without a bias.
     """
     c = cache
     dy = np.asarray(dy, dtype=c.cols.dtype)
-    dw = _conv_weight_grad(dy, c.cols, c.weight.shape)
+    dw = _conv_weight_grad(dy, c.cols, c.weight.shape, workspace)
     dx = _conv_input_grad(dy, c.weight, c.stride, c.pads, c.dilation, c.groups, c.x_shape, workspace)
     db = dy.sum(axis=(0, 2, 3)) if c.has_bias else None
     return dx, dw, db

@@ -262,3 +262,14 @@ def uniform_init(rng, shape, bound, dtype=np.float64) -> np.ndarray:
 
 def fan_in_bound(fan_in: int) -> float:
     return 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+
+
+def scratch(workspace: dict | None, key: str, shape, dtype) -> np.ndarray:
+    """A scratch array: reused from ``workspace`` when it has the right shape and dtype (a layer
+    keeps large temporaries between calls: a fresh array of many MB costs page faults)."""
+    if workspace is None:
+        return np.empty(shape, dtype=dtype)
+    buf = workspace.get(key)
+    if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
+        buf = workspace[key] = np.empty(shape, dtype=dtype)
+    return buf

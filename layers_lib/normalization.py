@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_float_array, check_bool, check_float_dtype, check_grad, check_int, check_real
-from .module import Module, Parameter
+from .module import Module, Parameter, scratch
 from .normalization_fast import _batchnorm_images_backward, _batchnorm_images_forward
 
 __all__ = [
@@ -59,16 +59,6 @@ def _channel_sum(a: np.ndarray) -> np.ndarray:
     faster than ``a.sum(axis=(0, 2, 3))``."""
     n, c = a.shape[:2]
     return a.reshape(n, c, math.prod(a.shape[2:])).sum(axis=2).sum(axis=0)
-
-
-def _buffer(workspace: dict | None, key: str, shape, dtype) -> np.ndarray:
-    """A scratch array: reused from ``workspace`` when it has the right shape and dtype."""
-    if workspace is None:
-        return np.empty(shape, dtype=dtype)
-    buf = workspace.get(key)
-    if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
-        buf = workspace[key] = np.empty(shape, dtype=dtype)
-    return buf
 
 
 def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -172,7 +162,7 @@ def batchnorm_forward(x: np.ndarray, weight, bias, eps: float = 1e-5, *, workspa
     m = _count_per_channel(x.shape)
     nd, dt = x.ndim, x.dtype
     mean = _channel_sum(x) / m  # (C,)
-    xc = _buffer(workspace, "x_centred", x.shape, dt)
+    xc = scratch(workspace, "x_centred", x.shape, dt)
     np.subtract(x, _per_channel(mean, nd, dt), out=xc)  # (N, C, *) centred
     var = _channel_dot(xc, xc) / m  # (C,) biased variance (two passes: no cancellation)
     inv_std = 1.0 / np.sqrt(var + eps)
@@ -206,7 +196,7 @@ def batchnorm_backward(dy: np.ndarray, cache: BatchNormCache, *, workspace: dict
     # few large temporaries as possible
     dx = np.multiply(dy, _per_channel(scale, nd, dt))
     tmp = np.multiply(xc, _per_channel(scale * dweight * inv_std / m, nd, dt),
-                      out=_buffer(workspace, "tmp", dy.shape, dt))
+                      out=scratch(workspace, "tmp", dy.shape, dt))
     dx -= tmp
     dx -= _per_channel(scale * dbias / m, nd, dt)
     return dx, (None if weight is None else dweight), dbias

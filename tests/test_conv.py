@@ -141,6 +141,55 @@ def test_reference_equals_fast_path(kwargs, dtype, channels):
     np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-5)
 
 
+@pytest.mark.parametrize("shape,kernel,pads,dilation", [
+    ((2, 5, 12, 12), (3, 3), ((1, 1), (1, 1)), (1, 1)),  # the usual CNN layer
+    ((3, 4, 10, 13), (3, 2), ((2, 0), (1, 1)), (1, 1)),  # uneven padding, rectangular kernel
+    ((2, 3, 24, 22), (3, 3), ((2, 2), (2, 2)), (2, 2)),  # dilation
+    ((2, 6, 9, 11), (1, 1), ((0, 0), (0, 0)), (1, 1)),  # pointwise
+    ((1, 2, 16, 9), (5, 1), ((2, 2), (0, 0)), (1, 1)),
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stride_one_path_equals_im2col(monkeypatch, shape, kernel, pads, dilation, dtype):
+    """Stride 1 takes the shifted-view products (no im2col matrix); they give im2col's numbers,
+    forward and both gradients, also when a workspace is reused."""
+    from layers_lib import conv as C
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape).astype(dtype)
+    w = rng.normal(size=(7, shape[1], *kernel)).astype(dtype)
+    b = rng.normal(size=7).astype(dtype)
+    assert C._use_shifted(x.shape, kernel, (1, 1), pads, dilation, 1)
+    ws = {}
+    for _ in range(2):  # the second round reads the kept (not freshly zeroed) arrays
+        out, cols = C._conv(x, w, b, (1, 1), pads, dilation, 1, ws)
+        assert isinstance(cols, C._ShiftedRows)
+        dy = rng.normal(size=out.shape).astype(dtype)
+        dw = C._conv_weight_grad(dy, cols, w.shape, ws)
+        dx = C._conv_input_grad(dy, w, (1, 1), pads, dilation, 1, x.shape, ws)
+        with monkeypatch.context() as m:
+            m.setattr(C, "_use_shifted", lambda *args: False)
+            out_i, cols_i = C._conv(x, w, b, (1, 1), pads, dilation, 1)
+            assert not isinstance(cols_i, C._ShiftedRows)
+            dw_i = C._conv_weight_grad(dy, cols_i, w.shape)
+            dx_i = C._conv_input_grad(dy, w, (1, 1), pads, dilation, 1, x.shape)
+        tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+        for got, want in ((out, out_i), (dw, dw_i), (dx, dx_i)):
+            assert got.shape == want.shape and got.dtype == dtype
+            np.testing.assert_allclose(got, want, **tol)
+        x = x + 1.0
+
+
+def test_which_convolutions_take_the_stride_one_path():
+    from layers_lib import conv as C
+
+    same = ((1, 1), (1, 1))
+    assert C._use_shifted((32, 64, 32, 32), (3, 3), (1, 1), same, (1, 1), 1)  # the benchmark's layer
+    assert not C._use_shifted((32, 64, 32, 32), (3, 3), (2, 2), same, (1, 1), 1)  # strided: im2col
+    assert not C._use_shifted((32, 64, 32, 32), (3, 3), (1, 1), same, (1, 1), 2)  # groups: im2col
+    assert not C._use_shifted((1, 1, 5, 5), (7, 7), (1, 1), ((3, 3), (3, 3)), (1, 1), 1)  # mostly border
+    assert not C._use_shifted((1, 1, 8, 8), (3, 3), (1, 1), ((-1, 0), (0, 0)), (1, 1), 1)  # cropping
+
+
 @pytest.mark.parametrize("kernel,stride,dilation", [
     ((3, 3), (1, 1), (1, 1)), ((3, 3), (2, 2), (1, 1)), ((5, 5), (2, 2), (1, 1)), ((3, 2), (3, 1), (2, 1)),
     ((2, 3), (2, 3), (1, 2)), ((1, 1), (2, 2), (1, 1)), ((2, 2), (4, 4), (3, 1)),
@@ -348,17 +397,24 @@ def test_reused_workspace_follows_changing_shapes(cls, kwargs):
 
 
 def test_forward_memory_is_the_im2col_matrix():
-    """The forward pass allocates the padded input, the im2col matrix and the output, no more."""
+    """A strided forward pass allocates the padded input, the im2col matrix and the output, no
+    more; a stride-1 pass the kw shifted copies of the padded input, two products and the output."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 16, 32, 32)).astype(np.float32)
     w, b = rng.normal(size=(16, 16, 3, 3)).astype(np.float32), np.zeros(16, dtype=np.float32)
-    ll.conv2d_forward(x, w, b, padding=1)
-    tracemalloc.start()
-    y, _ = ll.conv2d_forward(x, w, b, padding=1)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    im2col_bytes = 4 * 32 * 32 * 16 * 9 * 4
-    assert im2col_bytes < peak < im2col_bytes + 2 * x.nbytes + 2 * y.nbytes, peak / im2col_bytes
+    for stride in (2, 1):
+        ll.conv2d_forward(x, w, b, stride=stride, padding=1)
+        tracemalloc.start()
+        y, _ = ll.conv2d_forward(x, w, b, stride=stride, padding=1)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        if stride == 2:
+            im2col_bytes = 4 * 16 * 16 * 16 * 9 * 4
+            assert im2col_bytes < peak < im2col_bytes + 2 * x.nbytes + 2 * y.nbytes, peak / im2col_bytes
+        else:
+            padded_bytes = 4 * 16 * 34 * 34 * 4
+            shifted_bytes = 3 * padded_bytes + 2 * 4 * 16 * 34 * 34 * 4 + y.nbytes  # rows, 2 products, out
+            assert 3 * padded_bytes < peak < 1.05 * shifted_bytes < 4 * 32 * 32 * 16 * 9 * 4, peak
     layer = ll.Conv2d(16, 16, 3, padding=1, dtype=np.float32)
     layer(x)
     tracemalloc.start()
