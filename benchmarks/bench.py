@@ -3,7 +3,9 @@
 
 Each workload is run interleaved (layers_lib, torch, layers_lib, torch, ...) so both see the same
 machine state; each run's time is the best of ``--inner`` repetitions, and the reported ratio is
-the median over ``--rounds`` rounds of (layers_lib best / torch best). The peak memory of one
+the median over ``--rounds`` rounds of (layers_lib best / torch best); the last column gives the
+range of each library's round times (torch's can move by 2x or more between rounds of one run,
+which moves the ratio; the medians are printed beside it). The peak memory of one
 layers_lib forward pass (tracemalloc, NumPy allocations) is printed beside the size of the input
 and output, to show that no forward pass materialises more than the im2col matrix it needs.
 
@@ -153,7 +155,7 @@ def main(argv=None) -> int:
           f"{platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
           f"threads {threads}")
     header = (f"{'workload':<40} {'layers_lib':>11} {'torch':>9} {'ratio':>6} {'target':>6}  "
-              f"{'peak fwd MB':>11}  verdict")
+              f"{'peak fwd MB':>11}  {'verdict':<11}  rounds' range: layers_lib | torch")
     print(header)
     print("-" * len(header))
     failures = 0
@@ -188,7 +190,9 @@ def main(argv=None) -> int:
         ok = ratio <= target
         failures += not ok
         print(f"{name:<40} {statistics.median(t_ll) * 1e3:9.2f}ms {statistics.median(t_t) * 1e3:7.2f}ms "
-              f"{ratio:6.2f} {target:6.1f}  {peak:11.1f}  {'ok' if ok else 'OVER TARGET'}", flush=True)
+              f"{ratio:6.2f} {target:6.1f}  {peak:11.1f}  {'ok' if ok else 'OVER TARGET':<11}  "
+              f"{min(t_ll) * 1e3:.1f}-{max(t_ll) * 1e3:.1f} | {min(t_t) * 1e3:.1f}-{max(t_t) * 1e3:.1f} ms",
+              flush=True)
     if all_ratios:
         geomean = math.exp(statistics.fmean(math.log(r) for r in all_ratios))
         ok = geomean <= GEOMEAN_TARGET
