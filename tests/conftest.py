@@ -4,9 +4,20 @@ import fcntl
 import json
 import shutil
 import subprocess
+import sys
 
 import pytest
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, HTML, ROOT, serve
+
+
+@pytest.fixture(autouse=True)
+def _seed_torch():
+    """Seed torch's global generator before every test. It initialises the reference modules,
+    whose weights the comparisons copy into layers_lib, so without this a test's numbers depend
+    on which tests ran before it in the same process (with pytest-xdist, a different set every run)."""
+    torch = sys.modules.get("torch")  # imported by the test modules that use it; others need not pay
+    if torch is not None:
+        torch.manual_seed(0)
 
 
 @pytest.fixture(scope="session")

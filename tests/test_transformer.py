@@ -458,8 +458,10 @@ class TorchLearned(torch.nn.Module):
 def test_learned_positions_match_torch_and_central_differences(batch_first, shape):
     pos = ll.LearnedPositionalEmbedding(10, 6, batch_first=batch_first, rng=np.random.default_rng(1))
     x = np.random.default_rng(2).normal(size=shape)
-    compare_with_torch(pos, TorchLearned(10, 6, batch_first), x, steps=2)
-    errors = ll.check_gradients(pos, x)
+    compare_with_torch(pos, TorchLearned(10, 6, batch_first), x, steps=2)  # torch's weights, copied
+    # the scaled error: a table row's gradient is a sum over the batch, so some entries are near 0,
+    # where the elementwise relative error measures only rounding (above 1e-7 for 2 of 40 inits)
+    errors = ll.check_gradients(pos, x, error=ll.scaled_error)
     assert list(errors) == ["input", "embedding.weight"] and max(errors.values()) < 1e-7
     assert not pos.embedding.weight.grad[7:].any()  # positions 7-9 were not used
 
