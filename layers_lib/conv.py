@@ -181,8 +181,7 @@ class _ShiftedRows(NamedTuple):
 
     rows: np.ndarray  # (C*kw, N*Hp*Wp + dh*(kh-1)*Wp), a view of the workspace's array
     grid: tuple[int, int, int]  # (N, Hp, Wp), the padded batch
-    kernel: tuple[int, int]
-    dilation: tuple[int, int]
+    dilation: tuple[int, int]  # the kernel's size is the weight's
 
     @property
     def dtype(self) -> np.dtype:
@@ -241,13 +240,13 @@ def _shifted_conv(x, weight, bias, pads, dilation, workspace=None, key="cols"):
         np.matmul(wi, rows[:, i * dh * wp:i * dh * wp + m], out=acc if i == 0 else part)
         if i:
             acc += part
-    grid = acc.reshape(out_c, n, hp, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3)
+    kept = acc.reshape(out_c, n, hp, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3)  # the valid positions
     out = np.empty((n, out_c, ho, wo), dtype=x.dtype)
     if bias is None:
-        np.copyto(out, grid)
+        np.copyto(out, kept)
     else:
-        np.add(grid, bias.reshape(out_c, 1, 1), out=out)
-    return out, _ShiftedRows(rows, (n, hp, wp), (kh, kw), dilation)
+        np.add(kept, bias.reshape(out_c, 1, 1), out=out)
+    return out, _ShiftedRows(rows, (n, hp, wp), dilation)
 
 
 def _shifted_weight_grad(dy, shifted: _ShiftedRows, weight_shape, workspace=None):
