@@ -29,9 +29,13 @@ along contiguous rows). Groups add a group axis: a batch of
 independent products.
 
 Stride 1 (one group, zero padding), the usual ``k x k`` layer with ``padding=k // 2``, skips the
-im2col matrix (:func:`_shifted_conv`): flattened channel-major, every kernel row's inputs are one
-shifted view of the padded batch, so ``kh`` products with ``kw`` shifted copies of the input
-replace a matrix ``kh*kw`` times its size; memory traffic, not arithmetic, is what it saves.
+im2col matrix (:func:`_shifted_conv`): flattened channel-major, ``kw`` copies of the padded batch,
+each shifted by one more kernel column, times the weights of all ``kh`` kernel rows in one product,
+give every tap; each kernel row's share is then read a row further on and added. ``kw`` copies of
+the input replace a matrix ``kh*kw`` times its size: memory traffic, not arithmetic, is what it
+saves. The input gradient does the same with ``kh`` copies of ``dy`` shifted by kernel rows, and
+those copies against the input's give the weight gradient in one more product
+(:func:`_shifted_weight_grad`).
 """
 
 from __future__ import annotations
@@ -174,18 +178,21 @@ def _col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) ->
 
 
 class _ShiftedRows(NamedTuple):
-    """What :func:`_shifted_conv` keeps for the weight gradient: the padded input, channel-major.
+    """Shifted copies of a zero-padded batch, flattened channel-major (see :func:`_shifted_conv`).
 
-    ``rows[c*kw + j, q]`` is channel ``c`` of the zero-padded batch, flattened over ``(N, Hp, Wp)``,
-    at position ``q + j*dw``: the input row shifted by each of the kernel's ``kw`` columns."""
+    With ``padded[c, q]`` channel ``c`` of the padded batch at flat position ``q`` of ``(N, Hp, Wp)``,
+    ``buffer[c*count + s, lead + q] = padded[c, q + s*step]`` (zero outside the batch): ``count``
+    copies, each shifted by one more kernel column (``axis == 1``, ``step = dw``) or kernel row
+    (``axis == 0``, ``step = dh*Wp``). ``lead = (count - 1) * step`` columns come first."""
 
-    rows: np.ndarray  # (C*kw, N*Hp*Wp + dh*(kh-1)*Wp), a view of the workspace's array
+    buffer: np.ndarray  # (C*count, lead + N*Hp*Wp + tail), a view of the workspace's array
+    lead: int
     grid: tuple[int, int, int]  # (N, Hp, Wp), the padded batch
     dilation: tuple[int, int]  # the kernel's size is the weight's
 
     @property
     def dtype(self) -> np.dtype:
-        return self.rows.dtype
+        return self.buffer.dtype
 
 
 def _zeros_kept(workspace, key: str, shape, dtype, tag) -> np.ndarray:
@@ -210,60 +217,78 @@ def _use_shifted(x_shape, kernel, stride, pads, dilation, groups) -> bool:
     return 2 * hp * wp <= 3 * ho * wo
 
 
-def _shifted_conv(x, weight, bias, pads, dilation, workspace=None, key="cols"):
+def _shifted_copies(x, pads, kernel, dilation, axis: int, workspace=None, key="x") -> _ShiftedRows:
+    """The :class:`_ShiftedRows` of ``x`` zero-padded by ``pads``, shifted along kernel ``axis``.
+
+    Behind the batch there is room to read it shifted along the other axis, and from where its
+    first pixel sits (the weight gradient reads it so, :func:`_shifted_weight_grad`)."""
+    n, c, h, w = x.shape
+    (top, bottom), (left, right) = pads
+    hp, wp = h + top + bottom, w + left + right
+    steps = (dilation[0] * wp, dilation[1])
+    count, step, m = kernel[axis], steps[axis], n * hp * wp
+    lead = (count - 1) * step
+    tail = (kernel[1 - axis] - 1) * steps[1 - axis] + top * wp + left
+    shape = (c, count, lead + m + tail)
+    buffer = _zeros_kept(workspace, key + "_shifted", shape, x.dtype, (x.shape, pads, step))
+    for s in range(count):  # copy s starts s*step earlier: buffer[:, s, lead + q] = padded[q + s*step]
+        grid = buffer[:, s, lead - s * step:lead - s * step + m].reshape(c, n, hp, wp)
+        grid[:, :, top:top + h, left:left + w] = x.transpose(1, 0, 2, 3)
+    return _ShiftedRows(buffer.reshape(c * count, -1), lead, (n, hp, wp), tuple(dilation))
+
+
+def _shifted_conv(x, weight, bias, pads, dilation, workspace=None, key="x", axis=1):
     """Stride-1 convolution without an im2col matrix: ``(out, _ShiftedRows)``.
 
     Flatten the zero-padded batch channel-major, ``(C, N*Hp*Wp)``. The tap ``(i, j)`` of the output
-    at flat position ``q`` reads position ``q + i*dh*Wp + j*dw``, so for each kernel row ``i`` the
-    inputs of all outputs are one *shifted view* of that array, and the convolution is ``kh``
-    matrix products ``W[:, :, i, :] @ rows[:, i*dh*Wp:][:, :N*Hp*Wp]`` added up, with ``rows`` the
-    array repeated for the ``kw`` column shifts (``kw`` copies of the input instead of im2col's
-    ``kh*kw``). Positions in the last rows and columns of each padded image are computed too
-    (the views run across the border) and dropped."""
-    n, c, h, w = x.shape
-    out_c, _, kh, kw = weight.shape
-    (top, bottom), (left, right) = pads
-    (dh, dw), hp, wp = dilation, h + top + bottom, w + left + right
-    ho, wo, m = hp - dh * (kh - 1), wp - dw * (kw - 1), n * hp * wp
-    span = m + dh * (kh - 1) * wp  # what the kh row shifts read of each row
-    lead = dw * (kw - 1)  # room for the largest column shift before the first position
-    rows = _zeros_kept(workspace, key + "_shifted", (c, kw, lead + span), x.dtype, pads)
-    for j in range(kw):  # rows[:, j, lead + q] = padded[:, q + j*dw]: the zero-padded batch, shifted
-        grid = rows[:, j, lead - j * dw:lead - j * dw + m].reshape(c, n, hp, wp)
-        grid[:, :, top:top + h, left:left + w] = x.transpose(1, 0, 2, 3)
-    rows = rows.reshape(c * kw, lead + span)[:, lead:]
-    # temporaries, shared by every convolution with the same workspace (the output is copied out)
-    acc = scratch(workspace, "shifted_acc", (out_c, m), x.dtype)
-    part = scratch(workspace, "shifted_part", (out_c, m), x.dtype) if kh > 1 else None
-    for i in range(kh):
-        wi = weight[:, :, i, :].reshape(out_c, c * kw)  # columns (c, j), like the rows
-        np.matmul(wi, rows[:, i * dh * wp:i * dh * wp + m], out=acc if i == 0 else part)
-        if i:
-            acc += part
-    kept = acc.reshape(out_c, n, hp, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3)  # the valid positions
-    out = np.empty((n, out_c, ho, wo), dtype=x.dtype)
-    if bias is None:
-        np.copyto(out, kept)
-    else:
-        np.add(kept, bias.reshape(out_c, 1, 1), out=out)
-    return out, _ShiftedRows(rows, (n, hp, wp), dilation)
-
-
-def _shifted_weight_grad(dy, shifted: _ShiftedRows, weight_shape, workspace=None):
-    """``dW`` of :func:`_shifted_conv`: ``dW[:, :, i, :] = dy @ rows[:, i*dh*Wp:].T`` with ``dy``
-    spread over the padded grid (zero where the forward pass dropped its positions)."""
+    at flat position ``q`` reads position ``q + i*dh*Wp + j*dw``. Lay ``kw`` copies of the batch
+    side by side, each shifted by one more kernel column (``axis=1``; the input gradient shifts by
+    kernel rows, ``axis=0``, see :func:`_shifted_weight_grad`): the products of the ``kh`` kernel
+    rows' weights with those copies, ``P[i] = W[:, :, i, :] @ copies``, all in one product, give
+    every tap, and the convolution is their sum ``P[i][:, q + i*dh*Wp]``, each row's product
+    read ``i`` image rows further on. ``kw`` copies of the input instead of im2col's ``kh*kw``.
+    Positions in the last rows and columns of each padded image are computed too (the sums run
+    across the border) and dropped."""
+    shifted = _shifted_copies(x, pads, weight.shape[2:], dilation, axis, workspace, key)
     n, hp, wp = shifted.grid
+    out_c, c, kh, kw = weight.shape
+    ho, wo, m = hp - dilation[0] * (kh - 1), wp - dilation[1] * (kw - 1), n * hp * wp
+    count, step = ((kh, dilation[0] * wp), (kw, dilation[1]))[1 - axis]  # the products' shifts
+    # (kh*C_out, C*kw) for axis 1, rows (i, o), columns (c, j) like the copies; (kw*C_out, C*kh) for axis 0
+    stacked = np.moveaxis(weight, 3 - axis, 0).reshape(count * out_c, -1)
+    length = m + (count - 1) * step
+    products = scratch(workspace, key + "_products", (count * out_c, length), x.dtype)  # read here only
+    np.matmul(stacked, shifted.buffer[:, shifted.lead:shifted.lead + length], out=products)
+    terms = [products[s * out_c:(s + 1) * out_c, s * step:s * step + m] for s in range(count)]
+    for term in terms[1:-1]:
+        terms[0] += term  # the first product's rows are read by no other term
+    out = np.empty((n, out_c, ho, wo), dtype=x.dtype)
+    valid = [t.reshape(out_c, n, hp, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3) for t in (terms[0], terms[-1])]
+    if count == 1:
+        np.copyto(out, valid[0])
+    else:  # the last term added while the output is written
+        np.add(*valid, out=out)
+    if bias is not None:
+        out += bias.reshape(out_c, 1, 1)
+    return out, shifted
+
+
+def _shifted_weight_grad(dy_rows: _ShiftedRows, dy_pads, x_rows: _ShiftedRows, weight_shape):
+    """``dW`` of :func:`_shifted_conv` in one product, from ``kh`` copies of ``dy`` shifted by kernel
+    rows (``dy_rows``, ``dy`` zero-padded by ``dy_pads`` to the input's padded grid) and the
+    forward pass's ``kw`` copies of the input shifted by kernel columns (``x_rows``).
+
+    ``dW[o, c, i, j] = sum_q dy[o, q] x[c, q + i*dh*Wp + j*dw]`` (flat positions of the padded
+    grid, ``dy`` zero where the forward pass dropped its positions). Read the dy copies from
+    where dy's first pixel sits and the input copies from their ``lead``: then row ``(o, i')`` of
+    the one against row ``(c, j)`` of the other is the tap ``(kh - 1 - i', j)``, so one product
+    ``dy_copies @ x_copies.T`` gives every tap."""
     out_c, c, kh, kw = weight_shape
-    dh, m = shifted.dilation[0], n * hp * wp
-    ho, wo = dy.shape[2:]
-    spread = _zeros_kept(workspace, "dy_spread", (out_c, m), dy.dtype, (n, hp, wp, ho, wo))
-    spread.reshape(out_c, n, hp, wp)[:, :, :ho, :wo] = dy.transpose(1, 0, 2, 3)
-    dweight = np.empty(weight_shape, dtype=dy.dtype)
-    for i in range(kh):
-        # (C*kw, M) @ (M, C_out): this order runs faster than dy @ rows.T here
-        part = shifted.rows[:, i * dh * wp:i * dh * wp + m] @ spread.T
-        dweight[:, :, i, :] = part.T.reshape(out_c, c, kw)
-    return dweight
+    n, hp, wp = x_rows.grid
+    span = n * hp * wp + (kh - 1) * x_rows.dilation[0] * wp  # every position a tap reads
+    start = dy_pads[0][0] * wp + dy_pads[1][0]  # where dy's first pixel sits
+    g = dy_rows.buffer[:, start:start + span] @ x_rows.buffer[:, x_rows.lead:x_rows.lead + span].T
+    return g.reshape(out_c, kh, c, kw)[:, ::-1].transpose(0, 2, 1, 3).copy()
 
 
 def _conv(x, weight, bias, stride, pads, dilation, groups, workspace=None, key="cols"):
@@ -288,8 +313,11 @@ def _conv(x, weight, bias, stride, pads, dilation, groups, workspace=None, key="
 
 def _conv_weight_grad(dy, cols, weight_shape, workspace=None):
     """``dW = sum over images of dy[n] @ cols[n].T``, per group."""
-    if isinstance(cols, _ShiftedRows):
-        return _shifted_weight_grad(dy, cols, weight_shape, workspace)
+    if isinstance(cols, _ShiftedRows):  # stride 1: copies of dy over the input's padded grid
+        n, hp, wp = cols.grid
+        dy_pads = ((0, hp - dy.shape[2]), (0, wp - dy.shape[3]))
+        dy_rows = _shifted_copies(dy, dy_pads, weight_shape[2:], cols.dilation, 0, workspace, "dy_spread")
+        return _shifted_weight_grad(dy_rows, dy_pads, cols, weight_shape)
     n, groups, k, hw = cols.shape
     out_c = weight_shape[0]
     d = dy.reshape(n, groups, out_c // groups, hw)  # (N, G, C_out/G, Ho*Wo)
@@ -301,17 +329,29 @@ def _conv_weight_grad(dy, cols, weight_shape, workspace=None):
     return dwmat.reshape(weight_shape)
 
 
+def _flipped(weight, groups: int) -> np.ndarray:
+    """The kernel rotated by 180 degrees, its two channel axes swapped within each group:
+    ``(C_out, C/G, kh, kw) -> (C, C_out/G, kh, kw)``, the weight of the input gradient's convolution."""
+    out_c, cg, kh, kw = weight.shape
+    flipped = weight.reshape(groups, out_c // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
+    return flipped.transpose(0, 2, 1, 3, 4).reshape(groups * cg, out_c // groups, kh, kw)
+
+
+def _full_pads(kernel, pads, dilation):
+    """The padding of ``dy`` that makes a stride-1 convolution with the flipped kernel the input gradient."""
+    (top, bottom), (left, right) = pads
+    eh, ew = dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)  # the kernel's extent - 1
+    return (eh - top, eh - bottom), (ew - left, ew - right)
+
+
 def _conv_input_grad(dy, weight, stride, pads, dilation, groups, x_shape, workspace=None):
     """``dL/dx`` of :func:`_conv` for an input of shape ``x_shape``: a transposed convolution."""
     out_c, cg, kh, kw = weight.shape
     (top, bottom), (left, right) = pads
-    eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)  # the kernel's extent - 1
-    if stride == (1, 1):
-        # a "full" convolution of dy with the kernel rotated by 180 degrees and its two channel
-        # axes swapped (within each group): (C_out, C/G, kh, kw) -> (C, C_out/G, kh, kw)
-        flipped = weight.reshape(groups, out_c // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
-        flipped = flipped.transpose(0, 2, 1, 3, 4).reshape(groups * cg, out_c // groups, kh, kw)
-        full = ((eh - top, eh - bottom), (ew - left, ew - right))
+    if stride == (1, 1):  # a "full" convolution of dy with the kernel rotated by 180 degrees
+        flipped, full = _flipped(weight, groups), _full_pads(weight.shape[2:], pads, dilation)
+        if _use_shifted(dy.shape, (kh, kw), stride, full, dilation, groups):  # copies shifted by kernel rows
+            return _shifted_conv(dy, flipped, None, full, dilation, workspace, "dy_cols", axis=0)[0]
         return _conv(dy, flipped, None, (1, 1), full, dilation, groups, workspace, "dy_cols")[0]
     n, _, h, w = x_shape
     wmat = weight.reshape(groups, out_c // groups, cg * kh * kw)
@@ -400,17 +440,25 @@ def conv2d_backward(dy, cache: Conv2dCache, *, workspace=None):
 
     For stride 1, ``dx`` is computed as the equivalent "full" convolution of ``dy`` with the
     kernel rotated by 180 degrees, which is faster (no col2im), and the forward pass kept shifted
-    views of the input instead of im2col matrices (the same products, see
-    :func:`_shifted_conv`). ``workspace``: as in :func:`conv2d_forward` (for ``dy``'s arrays).
+    copies of the input instead of im2col matrices (see :func:`_shifted_conv`); with "same"
+    padding the shifted copies of ``dy`` that ``dx`` is made from give ``dW`` too
+    (:func:`_shifted_weight_grad`). ``workspace``: as in :func:`conv2d_forward` (for ``dy``'s arrays).
 
     Returns:
         ``(dx, dweight, dbias)``; ``dbias`` is ``None`` without a bias.
     """
     c = cache
     dy = np.asarray(dy, dtype=c.cols.dtype)
+    db = dy.sum(axis=(0, 2, 3)) if c.has_bias else None
+    if isinstance(c.cols, _ShiftedRows):  # stride 1
+        full = _full_pads(c.weight.shape[2:], c.pads, c.dilation)
+        if _use_shifted(dy.shape, c.weight.shape[2:], (1, 1), full, c.dilation, 1):
+            flipped = _flipped(c.weight, 1)
+            dx, dy_rows = _shifted_conv(dy, flipped, None, full, c.dilation, workspace, "dy_cols", axis=0)
+            if dy_rows.grid == c.cols.grid:  # "same" padding: the copies of dy serve dW too
+                return dx, _shifted_weight_grad(dy_rows, full, c.cols, c.weight.shape), db
     dw = _conv_weight_grad(dy, c.cols, c.weight.shape, workspace)
     dx = _conv_input_grad(dy, c.weight, c.stride, c.pads, c.dilation, c.groups, c.x_shape, workspace)
-    db = dy.sum(axis=(0, 2, 3)) if c.has_bias else None
     return dx, dw, db
 
 

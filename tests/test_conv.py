@@ -150,8 +150,9 @@ def test_reference_equals_fast_path(kwargs, dtype, channels):
 ])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_stride_one_path_equals_im2col(monkeypatch, shape, kernel, pads, dilation, dtype):
-    """Stride 1 takes the shifted-view products (no im2col matrix); they give im2col's numbers,
-    forward and both gradients, also when a workspace is reused."""
+    """Stride 1 takes the shifted-copy products (no im2col matrix); they give im2col's numbers,
+    forward and both gradients (also as the layer's backward computes them, from one set of copies
+    of dy), also when a workspace is reused."""
     from layers_lib import conv as C
 
     rng = np.random.default_rng(3)
@@ -159,6 +160,13 @@ def test_stride_one_path_equals_im2col(monkeypatch, shape, kernel, pads, dilatio
     w = rng.normal(size=(7, shape[1], *kernel)).astype(dtype)
     b = rng.normal(size=7).astype(dtype)
     assert C._use_shifted(x.shape, kernel, (1, 1), pads, dilation, 1)
+    conv_weight_grad, own_copies = C._conv_weight_grad, []
+
+    def counted_weight_grad(*args, **kwargs):  # dW from its own copies of dy
+        own_copies.append(1)
+        return conv_weight_grad(*args, **kwargs)
+
+    grids_coincide = all(sum(p) == d * (k - 1) for p, d, k in zip(pads, dilation, kernel, strict=True))
     ws = {}
     for _ in range(2):  # the second round reads the kept (not freshly zeroed) arrays
         out, cols = C._conv(x, w, b, (1, 1), pads, dilation, 1, ws)
@@ -172,8 +180,16 @@ def test_stride_one_path_equals_im2col(monkeypatch, shape, kernel, pads, dilatio
             assert not isinstance(cols_i, C._ShiftedRows)
             dw_i = C._conv_weight_grad(dy, cols_i, w.shape)
             dx_i = C._conv_input_grad(dy, w, (1, 1), pads, dilation, 1, x.shape)
+        # the layer's backward: with "same" padding dx and dW share dy's copies (no second copy of dy)
+        cache = C.Conv2dCache(cols, w, x.shape, out.shape[2:], (1, 1), pads, dilation, 1, True)
+        own_copies.clear()
+        with monkeypatch.context() as m:
+            m.setattr(C, "_conv_weight_grad", counted_weight_grad)
+            dx_b, dw_b, db_b = C.conv2d_backward(dy, cache, workspace=ws)
+        assert own_copies == ([] if grids_coincide else [1])
         tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-        for got, want in ((out, out_i), (dw, dw_i), (dx, dx_i)):
+        pairs = (out, out_i), (dw, dw_i), (dx, dx_i), (dw_b, dw_i), (dx_b, dx_i), (db_b, dy.sum((0, 2, 3)))
+        for got, want in pairs:
             assert got.shape == want.shape and got.dtype == dtype
             np.testing.assert_allclose(got, want, **tol)
         x = x + 1.0
@@ -398,7 +414,7 @@ def test_reused_workspace_follows_changing_shapes(cls, kwargs):
 
 def test_forward_memory_is_the_im2col_matrix():
     """A strided forward pass allocates the padded input, the im2col matrix and the output, no
-    more; a stride-1 pass the kw shifted copies of the padded input, two products and the output."""
+    more; a stride-1 pass the kw shifted copies of the padded input, the kh products and the output."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 16, 32, 32)).astype(np.float32)
     w, b = rng.normal(size=(16, 16, 3, 3)).astype(np.float32), np.zeros(16, dtype=np.float32)
@@ -413,7 +429,8 @@ def test_forward_memory_is_the_im2col_matrix():
             assert im2col_bytes < peak < im2col_bytes + 2 * x.nbytes + 2 * y.nbytes, peak / im2col_bytes
         else:
             padded_bytes = 4 * 16 * 34 * 34 * 4
-            shifted_bytes = 3 * padded_bytes + 2 * 4 * 16 * 34 * 34 * 4 + y.nbytes  # rows, 2 products, out
+            products_bytes = 3 * 16 * (4 * 34 * 34 + 2 * 34) * 4  # kh products, read up to 2 rows further on
+            shifted_bytes = 3 * padded_bytes + products_bytes + y.nbytes  # kw copies, products, out
             assert 3 * padded_bytes < peak < 1.05 * shifted_bytes < 4 * 32 * 32 * 16 * 9 * 4, peak
     layer = ll.Conv2d(16, 16, 3, padding=1, dtype=np.float32)
     layer(x)

@@ -129,8 +129,9 @@ viz.show_source(ll.conv2d_reference)
 # It also handles what comes next: several channels, stride, padding, dilation and groups. The
 # layer `ll.Conv2d` computes exactly the same numbers much faster, with matrix products: it lays
 # every patch out as a column of one big matrix (*im2col*) and does a single product per image
-# (with stride 1 it saves that copy: each kernel row multiplies a shifted view of the padded
-# input). The two agree, and the animation above computed the same output:
+# (with stride 1 it skips most of that copy: it multiplies the weights with `kw` copies of the
+# padded input, each shifted by one more column, and adds up what each kernel row contributes).
+# The two agree, and the animation above computed the same output:
 
 # %%
 conv = ll.Conv2d(1, 1, kernel_size=3, bias=False, rng=rng)
@@ -478,7 +479,7 @@ viz.conv_backward_animation(np.array([[1, 2, 0], [-1, 3, 1], [2, 0, -2]]),
 
 # %% [markdown]
 # `layers_lib` computes the weight gradient with matrix products on what the forward pass cached
-# (the im2col matrices, or the shifted input), and the input gradient exactly as derived: for
+# (the im2col matrices, or the shifted copies of the input), and the input gradient exactly as derived: for
 # stride 1 as a full convolution of $\delta$ with the flipped kernel (its two channel axes
 # swapped, so that output channels map back to input channels); for larger strides by sending
 # each column of $W^\top \delta$ back onto the pixels it was read from (*col2im*), which is the
