@@ -14,8 +14,9 @@ Conventions (PyTorch's):
   (``count_include_pad=True``) or by the number of real input pixels in the window
   (``count_include_pad=False``), unless ``divisor_override`` fixes the divisor.
 
-The fast paths loop over the ``kh*kw`` window *taps* (a strided view of the input each) and never
-over pixels: for a 2x2 or 3x3 window that is 4 or 9 whole-array operations.
+The fast paths loop over the ``kh*kw`` window *taps* (a strided view of the input each; for a
+padded max pool, a view of one stride phase of the padded copy) and never over pixels: for a 2x2
+or 3x3 window that is 4 or 9 whole-array operations.
 """
 
 from __future__ import annotations
@@ -177,8 +178,35 @@ def _taps(kernel, stride, dilation, out_hw):
 
 
 # -- max pooling ---------------------------------------------------------------------------------
+def _padded_taps(x, pads, kernel, stride, dilation, out_hw) -> list:
+    """The ``(N, C, Ho, Wo)`` view of every tap (row-major) of the input padded with ``-inf``.
+
+    The padded input is written straight into its *stride phases*: phase ``(a, b)`` holds its rows
+    ``a, a + sh, ...`` and columns ``b, b + sw, ...``, so each tap reads whole rows of one phase
+    instead of every ``sw``-th value (NumPy's loops run about 1.5x faster on them), and the copy
+    that padding needs anyway does the regrouping."""
+    n, c, h, w = x.shape
+    (top, bottom), (left, right) = pads
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    hq, wq = -(-(h + top + bottom) // sh), -(-(w + left + right) // sw)  # rows, columns per phase
+    phases = np.full((sh, sw, n, c, hq, wq), -np.inf, dtype=x.dtype)
+    for a in range(sh):
+        for b in range(sw):
+            y0, x0 = (a - top) % sh, (b - left) % sw  # the first input row, column in this phase
+            if y0 < h and x0 < w:
+                rows, cols = x[:, :, y0::sh, x0::sw].shape[2:]
+                r0, c0 = (top + y0) // sh, (left + x0) // sw
+                phases[a, b, :, :, r0:r0 + rows, c0:c0 + cols] = x[:, :, y0::sh, x0::sw]
+    views = []
+    for i in range(kh):
+        for j in range(kw):  # padded row i*dh + oh*sh is row i*dh // sh + oh of phase i*dh % sh
+            r0, c0 = i * dh // sh, j * dw // sw
+            views.append(phases[i * dh % sh, j * dw % sw, :, :, r0:r0 + ho, c0:c0 + wo])
+    return views
+
+
 def maxpool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
-    """2-D max pooling, one strided view per window tap.
+    """2-D max pooling, one view of the input per window tap (see :func:`_padded_taps` for padding).
 
     Args:
         x: input ``(N, C, H, W)``.
@@ -206,22 +234,18 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_m
     pads = (_padded_extent(h, ho, kernel[0], stride[0], padding[0], dilation[0]),
             _padded_extent(w, wo, kernel[1], stride[1], padding[1], dilation[1]))
     padded = pads != ((0, 0), (0, 0))
-    if padded:  # -inf around the input (np.full and one copy: cheaper than np.pad)
-        (top, bottom), (left, right) = pads
-        xp = np.full((n, c, h + top + bottom, w + left + right), -np.inf, dtype=x.dtype)
-        xp[:, :, top:top + h, left:left + w] = x
-    else:
-        xp = x
-    taps = list(_taps(kernel, stride, dilation, (ho, wo)))  # [(k, (rows, cols))], k = i*kw + j
+    if padded:
+        taps = _padded_taps(x, pads, kernel, stride, dilation, (ho, wo))
+    else:  # one strided view of the input per tap
+        taps = [x[:, :, rows, cols] for _, (rows, cols) in _taps(kernel, stride, dilation, (ho, wo))]
 
-    # one pass per tap: the running maximum, and the first tap that reached it. A tap wins only
-    # if it is strictly larger than every earlier one, so ties go to the first (row-major) tap;
-    # its number k is larger than any earlier winner's, so a maximum records it.
-    out = xp[:, :, taps[0][1][0], taps[0][1][1]].copy()  # (N, C, Ho, Wo)
+    # one pass per tap k = i*kw + j: the running maximum, and the first tap that reached it. A tap
+    # wins only if it is strictly larger than every earlier one, so ties go to the first
+    # (row-major) tap; its number k is larger than any earlier winner's, so a maximum records it.
+    out = taps[0].copy()  # (N, C, Ho, Wo)
     argmax = np.zeros((n, c, ho, wo), dtype=np.min_scalar_type(len(taps) - 1))
     wins, won_k = np.empty(out.shape, dtype=bool), np.empty(out.shape, dtype=argmax.dtype)
-    for k, (rows, cols) in taps[1:]:
-        tap = xp[:, :, rows, cols]
+    for k, tap in enumerate(taps[1:], start=1):
         np.greater(tap, out, out=wins)
         np.maximum(out, tap, out=out)  # the window maxima (NaN propagates)
         np.maximum(argmax, np.multiply(wins, argmax.dtype.type(k), out=won_k), out=argmax)
@@ -229,8 +253,8 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_m
     # and a window of -inf values points to its first tap inside the input, not to the padding
     nan = np.isnan(out)
     if nan.any():
-        for k, (rows, cols) in taps:
-            np.copyto(argmax, k, where=nan & np.isnan(xp[:, :, rows, cols]))
+        for k, tap in enumerate(taps):
+            np.copyto(argmax, k, where=nan & np.isnan(tap))
     if padded:
         minus_inf = out == -np.inf
         if minus_inf.any():
