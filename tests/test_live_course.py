@@ -404,6 +404,25 @@ def test_keys_on_a_slider_stay_with_it(binder, lab_browser):
         lab.close()
 
 
+@pytest.mark.xdist_group("live-0")
+def test_no_news_question_over_the_first_chapter(binder, lab_browser):
+    """JupyterLab asks a new user whether to fetch Jupyter's news, in a toast over the notebook
+    (shown a fraction of a second after the page); `postBuild` answers "no" in the environment's
+    settings overrides, so a reader meets the chapter alone."""
+    url, _ = binder
+    api = f"{url}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+    schema = json.load(urllib.request.urlopen(api, timeout=10))["schema"]["properties"]
+    assert schema["fetchNews"]["default"] == "false" and schema["checkForUpdates"]["default"] is False
+    lab = Lab(lab_browser, url, "book/intro.ipynb")
+    try:
+        lab.page.wait_for_timeout(3000)
+        toasts = lab.page.locator(".Toastify__toast").all_inner_texts()
+        assert not [t for t in toasts if "news" in t.lower()], toasts
+        assert lab.problems() == []
+    finally:
+        lab.close()
+
+
 @pytest.mark.xdist_group("live-1")  # after that group's chapters: the build has long finished by then
 def test_site_builds_strictly_with_a_venv_inside_the_repository(reader_env):
     """The README's build command in a checkout that holds the reader's virtual environment in
