@@ -11,8 +11,9 @@ make them faster on large images:
 * the blocks are split between threads (NumPy releases the GIL inside its loops), one per core
   (at most 8), as PyTorch splits its kernels between its threads.
 
-The centred values x - mean are recomputed per block (cheaper than storing them), which keeps
-the two-pass variance: no E[x^2] - E[x]^2 cancellation for data with a large mean.
+The centred values x - mean are written into the output array itself (y forward, dx backward),
+which the next pass then finishes in place: no extra array, and the two-pass variance stays (no
+E[x^2] - E[x]^2 cancellation for data with a large mean).
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def _channel_totals(x3: np.ndarray) -> np.ndarray:
 
 
 def _batchnorm_images_forward(x, weight, bias, eps=1e-5):
-    """Training-mode batch norm of ``(N, C, *)``, as :func:`batchnorm_forward`, in three passes."""
+    """Training-mode batch norm of ``(N, C, *)``, as :func:`batchnorm_forward`, in three passes (the
+    second keeps ``x - mean`` in the output, which the third scales and shifts in place)."""
     shape, dt = x.shape, x.dtype
     n, c = shape[:2]
     x3 = np.ascontiguousarray(x).reshape(n, c, -1)  # (N, C, L)
@@ -101,19 +103,18 @@ def _batchnorm_images_forward(x, weight, bias, eps=1e-5):
     mean = _channel_totals(x3) / m  # (C,)
     mean_c = _rows(mean, x3.shape[2], dt)
     row = x3[0].nbytes
+    y = np.empty_like(x3)
 
-    def squares(a, b):  # sum over the block of (x - mean)^2, per channel
-        xc = x3[a:b] - mean_c
+    def squares(a, b):  # x - mean, kept in y, and its sum of squares over the block, per channel
+        xc = np.subtract(x3[a:b], mean_c, out=y[a:b])
         return np.einsum("ncl,ncl->c", xc, xc)
 
     var = sum(s for part in _in_blocks(squares, n, row) for s in part) / m  # (C,) biased variance
     inv_std = 1.0 / np.sqrt(var + eps)
     scale = _rows(inv_std if weight is None else weight.astype(dt, copy=False) * inv_std, x3.shape[2], dt)
     beta = None if bias is None else _rows(bias, x3.shape[2], dt)
-    y = np.empty_like(x3)
 
     def normalise(a, b):  # y = (x - mean) * gamma / std + beta
-        np.subtract(x3[a:b], mean_c, out=y[a:b])
         y[a:b] *= scale
         if beta is not None:
             y[a:b] += beta
@@ -124,7 +125,7 @@ def _batchnorm_images_forward(x, weight, bias, eps=1e-5):
 
 def _batchnorm_images_backward(dy, cache: _ImageBatchNormCache):
     """Backward of :func:`_batchnorm_images_forward`, the formula of :func:`batchnorm_backward`, in
-    two passes: the two sums per channel, then ``dx``."""
+    two passes: the two sums per channel (``x - mean`` kept in ``dx``), then ``dx`` in place."""
     x3, mean, inv_std, weight = cache.x, cache.mean, cache.inv_std, cache.weight
     n, c, L = x3.shape
     dt = x3.dtype
@@ -134,23 +135,23 @@ def _batchnorm_images_backward(dy, cache: _ImageBatchNormCache):
     row = x3[0].nbytes
     dbias = _channel_totals(dy3)  # (C,)
 
-    def centred_dot(a, b):  # sum over the block of dy * (x - mean), per channel
-        xc = x3[a:b] - mean_c
+    dx = np.empty_like(dy3)
+
+    def centred_dot(a, b):  # x - mean, kept in dx, and the sum over the block of dy * (x - mean)
+        xc = np.subtract(x3[a:b], mean_c, out=dx[a:b])
         return np.einsum("ncl,ncl->c", dy3[a:b], xc)
 
-    dweight = sum(s for part in _in_blocks(centred_dot, n, 2 * row) for s in part) * inv_std  # sum dy x_hat
+    dweight = sum(s for part in _in_blocks(centred_dot, n, 3 * row) for s in part) * inv_std  # sum dy x_hat
     scale = inv_std if weight is None else weight.astype(dt, copy=False) * inv_std
     k_hat = _rows(scale * dweight * inv_std / m, L, dt)  # multiplies x - mean
     k_one = _rows(scale * dbias / m, L, dt)
     scale = _rows(scale, L, dt)
-    dx = np.empty_like(dy3)
 
-    def input_grad(a, b):  # dx = scale * dy - k_hat * (x - mean) - k_one
-        xc = x3[a:b] - mean_c
-        xc *= k_hat
-        np.multiply(dy3[a:b], scale, out=dx[a:b])
-        dx[a:b] -= xc
-        dx[a:b] -= k_one
+    def input_grad(a, b):  # dx = scale * dy - (k_hat * (x - mean) + k_one), dx holding x - mean
+        d = dx[a:b]
+        d *= k_hat
+        d += k_one
+        np.subtract(np.multiply(dy3[a:b], scale), d, out=d)
 
     _in_blocks(input_grad, n, 3 * row)
     return dx.reshape(dy.shape), (None if weight is None else dweight), dbias
