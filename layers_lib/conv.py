@@ -24,8 +24,8 @@ each image, ``cols[n]`` of shape ``(C*kh*kw, H_out*W_out)``, rows ordered like
 (NumPy runs the stack of products in one call). The backward pass reuses the cached im2col
 matrices for ``dW`` and computes ``dx`` either as a convolution of ``dy`` with the flipped
 kernel (stride 1) or by adding the columns of ``W.T @ dy`` back onto the pixels they were read
-from (*col2im*, one slice-add per kernel tap, done per phase of the stride so that each add runs
-along contiguous rows). Groups add a group axis: a batch of
+from (*col2im*: ``W.T @ dy`` as one product over the whole batch, then one flat add per kernel tap
+onto its phase of the stride, :func:`_phase_input_grad`). Groups add a group axis: a batch of
 independent products.
 
 Stride 1 (one group, zero padding), the usual ``k x k`` layer with ``padding=k // 2``, skips the
@@ -150,31 +150,46 @@ def _im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out_hw, works
     return cols
 
 
-def _col2im(cols: np.ndarray, padded_shape, kernel, stride, dilation, out_hw) -> np.ndarray:
-    """The adjoint of :func:`_im2col`: add every entry back onto the pixel it was read from.
+def _phase_input_grad(dy, weight, stride, pads, dilation, groups: int, x_shape) -> np.ndarray:
+    """``dx`` of a strided convolution: ``W.T @ dy`` in one product, each tap's share added back
+    onto the pixels it was read from (*col2im*), one phase of the stride at a time.
 
-    One slice-add per kernel tap ``(i, j)`` (``kh*kw`` of them), no ``np.add.at``; with a stride,
-    the taps are grouped by the phase of the pixels they reach, so each add runs along whole rows."""
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
-    n, c, hp, wp = padded_shape
-    taps = cols.reshape(n, c, kh, kw, ho, wo)
-    # Tap (i, j) of window (oh, ow) reads pixel (oh*sh + i*dh, ow*sw + j*dw). Split the pixels into
-    # the sh*sw phases (row % sh, column % sw): within a phase the tap's pixels are a contiguous
-    # (Ho, Wo) block, so each slice-add runs along whole rows instead of every sh-th number.
-    xp = np.zeros(padded_shape, dtype=cols.dtype)
+    Tap ``(i, j)`` of window ``(oh, ow)`` read padded pixel ``(oh*sh + i*dh, ow*sw + j*dw)``: in the
+    phase ``(i*dh % sh, j*dw % sw)`` of the padded grid (its rows ``p, p + sh, ...`` and columns
+    ``q, q + sw, ...``) that is row ``i*dh // sh + oh``, column ``j*dw // sw + ow``. So lay ``dy`` out
+    channel-major on a grid of the phases' size ``(Hq, Wq)`` (zero past ``(Ho, Wo)``): the rows of
+    ``W.T @ dy`` for tap ``(i, j)`` are then added onto their phase at one flat offset, a single
+    long add per tap instead of a short add per image row."""
+    n, c, h, w = x_shape
+    out_c, cg, kh, kw = weight.shape
+    (top, bottom), (left, right) = pads
+    (sh, sw), (dh, dw), (ho, wo) = stride, dilation, dy.shape[2:]
+    hq, wq = -(-(h + top + bottom) // sh), -(-(w + left + right) // sw)  # rows, columns of a phase
+    m = n * hq * wq
+    grid = np.zeros((out_c, n, hq, wq), dtype=dy.dtype)
+    grid[:, :, :ho, :wo] = dy.transpose(1, 0, 2, 3)
+    wmat = weight.reshape(groups, out_c // groups, cg * kh * kw).transpose(0, 2, 1)  # (G, C/G*kh*kw, C_out/G)
+    dcols = (wmat @ grid.reshape(groups, out_c // groups, m)).reshape(c, kh, kw, m)  # rows (c, i, j)
+    # a negative bottom or right "padding" (a transposed convolution's output_padding) leaves the
+    # last rows or columns of x outside the grid: nothing read them, their gradient is zero
+    hv, wv = min(h, h + bottom), min(w, w + right)
+    dx = (np.empty if (hv, wv) == (h, w) else np.zeros)(x_shape, dtype=dy.dtype)
     for p in range(sh):
         for q in range(sw):
-            phase = np.zeros((n, c, -(-(hp - p) // sh), -(-(wp - q) // sw)), dtype=cols.dtype)
+            y0, x0 = (p - top) % sh, (q - left) % sw  # the first input row and column in this phase
+            if y0 >= hv or x0 >= wv:
+                continue  # no input pixel in this phase
+            phase = np.zeros((c, m), dtype=dy.dtype)
             for i in range(kh):
-                if i * dh % sh != p:
-                    continue
                 for j in range(kw):
-                    if j * dw % sw != q:
-                        continue
-                    a, b = i * dh // sh, j * dw // sw
-                    phase[:, :, a:a + ho, b:b + wo] += taps[:, :, i, j]
-            xp[:, :, p::sh, q::sw] = phase
-    return xp
+                    if i * dh % sh == p and j * dw % sw == q:  # tap (i, j) reads this phase
+                        offset = i * dh // sh * wq + j * dw // sw  # where window (0, 0) finds it
+                        phase[:, offset:] += dcols[:, i, j, :m - offset]
+            r0, c0 = (top + y0) // sh, (left + x0) // sw
+            rows, cols = len(range(y0, hv, sh)), len(range(x0, wv, sw))
+            phase = phase.reshape(c, n, hq, wq)[:, :, r0:r0 + rows, c0:c0 + cols]
+            dx[:, :, y0:hv:sh, x0:wv:sw] = phase.transpose(1, 0, 2, 3)
+    return dx
 
 
 class _ShiftedRows(NamedTuple):
@@ -346,20 +361,13 @@ def _full_pads(kernel, pads, dilation):
 
 def _conv_input_grad(dy, weight, stride, pads, dilation, groups, x_shape, workspace=None):
     """``dL/dx`` of :func:`_conv` for an input of shape ``x_shape``: a transposed convolution."""
-    out_c, cg, kh, kw = weight.shape
-    (top, bottom), (left, right) = pads
+    kh, kw = weight.shape[2:]
     if stride == (1, 1):  # a "full" convolution of dy with the kernel rotated by 180 degrees
         flipped, full = _flipped(weight, groups), _full_pads(weight.shape[2:], pads, dilation)
         if _use_shifted(dy.shape, (kh, kw), stride, full, dilation, groups):  # copies shifted by kernel rows
             return _shifted_conv(dy, flipped, None, full, dilation, workspace, "dy_cols", axis=0)[0]
         return _conv(dy, flipped, None, (1, 1), full, dilation, groups, workspace, "dy_cols")[0]
-    n, _, h, w = x_shape
-    wmat = weight.reshape(groups, out_c // groups, cg * kh * kw)
-    d = dy.reshape(n, groups, out_c // groups, -1)  # (N, G, C_out/G, Ho*Wo)
-    dcols = wmat.swapaxes(1, 2) @ d  # (N, G, C/G*kh*kw, Ho*Wo)
-    padded = (n, groups * cg, h + top + bottom, w + left + right)
-    dxp = _col2im(dcols, padded, (kh, kw), stride, dilation, dy.shape[2:])
-    return _zero_pad(dxp, ((-top, -bottom), (-left, -right)))  # drop the padding
+    return _phase_input_grad(dy, weight, stride, pads, dilation, groups, x_shape)  # W.T @ dy, then col2im
 
 
 def _check_core(name: str, x, weight, groups: int, weight_layout: str):

@@ -206,34 +206,43 @@ def test_which_convolutions_take_the_stride_one_path():
     assert not C._use_shifted((1, 1, 8, 8), (3, 3), (1, 1), ((-1, 0), (0, 0)), (1, 1), 1)  # cropping
 
 
-@pytest.mark.parametrize("kernel,stride,dilation", [
-    ((3, 3), (1, 1), (1, 1)), ((3, 3), (2, 2), (1, 1)), ((5, 5), (2, 2), (1, 1)), ((3, 2), (3, 1), (2, 1)),
-    ((2, 3), (2, 3), (1, 2)), ((1, 1), (2, 2), (1, 1)), ((2, 2), (4, 4), (3, 1)),
+@pytest.mark.parametrize("kernel,stride,dilation,pads,groups", [
+    ((3, 3), (2, 2), (1, 1), ((1, 1), (1, 1)), 1), ((5, 5), (2, 2), (1, 1), ((2, 2), (2, 2)), 1),
+    ((3, 2), (3, 1), (2, 1), ((0, 0), (1, 1)), 1), ((2, 3), (2, 3), (1, 2), ((1, 1), (0, 0)), 2),
+    ((1, 1), (2, 2), (1, 1), ((0, 0), (0, 0)), 1), ((2, 2), (4, 4), (3, 1), ((1, 1), (2, 2)), 1),
+    ((3, 3), (2, 3), (1, 1), ((1, 0), (1, -1)), 1),  # output_padding of a transposed conv: negative pads
 ])
-def test_col2im_is_the_adjoint_of_im2col(kernel, stride, dilation):
-    """_col2im (by phases of the stride) must add every entry back onto the pixel _im2col read it
-    from: <g, im2col(x)> = <col2im(g), x> for random x and g."""
-    from layers_lib.conv import _col2im, _im2col
+def test_strided_input_gradient_adds_every_tap_back(kernel, stride, dilation, pads, groups):
+    """For stride > 1, dx is W.T @ dy added back onto the pixels each tap read, a phase of the
+    stride at a time (_phase_input_grad): pixel by pixel the sum np.add.at builds over the same
+    indices, and the exact adjoint of the im2col forward pass."""
+    from layers_lib.conv import _conv, _conv_input_grad
 
     rng = np.random.default_rng(10)
-    xp = rng.normal(size=(2, 3, 11, 10))
-    ho = (11 - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
-    wo = (10 - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
-    cols = _im2col(xp, kernel, stride, dilation, 1, (ho, wo))
-    g = rng.normal(size=cols.shape)
-    back = _col2im(g, xp.shape, kernel, stride, dilation, (ho, wo))
-    assert back.shape == xp.shape
-    np.testing.assert_allclose(np.sum(back * xp), np.sum(g * cols), rtol=1e-12)
-    # and pixel by pixel against np.add.at over the same indices
-    rows = (np.arange(ho)[:, None] * stride[0] + np.arange(kernel[0])[None] * dilation[0])  # (Ho, kh)
-    cols_ = (np.arange(wo)[:, None] * stride[1] + np.arange(kernel[1])[None] * dilation[1])  # (Wo, kw)
-    want = np.zeros_like(xp)
-    taps = g.reshape(2, 3, kernel[0], kernel[1], ho, wo)
-    r = rows.T[:, None, :, None]  # (kh, 1, Ho, 1)
-    c = cols_.T[None, :, None, :]  # (1, kw, 1, Wo)
-    rr, cc = np.broadcast_arrays(r, c)
-    np.add.at(want, (slice(None), slice(None), rr, cc), taps)
-    np.testing.assert_allclose(back, want, rtol=1e-12, atol=1e-12)
+    (top, bottom), (left, right) = pads
+    x = rng.normal(size=(2, 4, 11, 10))
+    w = rng.normal(size=(6, 4 // groups, *kernel))
+    y, _ = _conv(x, w, None, stride, ((top, max(bottom, 0)), (left, max(right, 0))), dilation, groups)
+    hp, wp = 11 + top + bottom, 10 + left + right  # the grid the windows lie in
+    ho = (hp - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    wo = (wp - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    dy = rng.normal(size=(2, 6, ho, wo))
+    dx = _conv_input_grad(dy, w, stride, pads, dilation, groups, x.shape)
+    assert dx.shape == x.shape
+    # the reference: every (window, tap) adds W[o, c, i, j] * dy[n, o, oh, ow] onto its padded pixel
+    want = np.zeros((2, 4, max(hp, 11 + top), max(wp, 10 + left)))
+    cg, og = 4 // groups, 6 // groups
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            rows = np.arange(ho) * stride[0] + i * dilation[0]
+            cols = np.arange(wo) * stride[1] + j * dilation[1]
+            for g in range(groups):
+                part = np.einsum("oc,nohw->nchw", w[g * og:(g + 1) * og, :, i, j], dy[:, g * og:(g + 1) * og])
+                np.add.at(want, (slice(None), slice(g * cg, (g + 1) * cg), rows[:, None], cols), part)
+    want = want[:, :, top:top + 11, left:left + 10]
+    np.testing.assert_allclose(dx, want, rtol=1e-12, atol=1e-12)
+    if min(bottom, right) >= 0:  # the adjoint of the forward pass
+        np.testing.assert_allclose(np.sum(dy * y), np.sum(dx * x), rtol=1e-12)
 
 
 def test_core_backward_is_the_adjoint():
