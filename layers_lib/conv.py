@@ -35,7 +35,8 @@ give every tap; each kernel row's share is then read a row further on and added.
 the input replace a matrix ``kh*kw`` times its size: memory traffic, not arithmetic, is what it
 saves. The input gradient does the same with ``kh`` copies of ``dy`` shifted by kernel rows, and
 those copies against the input's give the weight gradient in one more product
-(:func:`_shifted_weight_grad`).
+(:func:`_shifted_weight_grad`). A layer with few input channels (a first layer, 3 in and 64 out)
+keeps im2col, whose matrix is then the smaller array (:func:`_use_shifted`).
 """
 
 from __future__ import annotations
@@ -222,14 +223,25 @@ def _zeros_kept(workspace, key: str, shape, dtype, tag) -> np.ndarray:
     return kept[1]
 
 
-def _use_shifted(x_shape, kernel, stride, pads, dilation, groups) -> bool:
-    """Stride 1, one group, zero padding and a padded grid at most 1.5x the output: the case of
-    :func:`_shifted_conv` (the usual ``k x k``, ``padding=k // 2`` layer of a CNN)."""
+def _grid_fits(x_shape, kernel, stride, pads, dilation, groups) -> bool:
+    """Stride 1, one group, zero padding and a padded grid at most 1.5x the output: a convolution
+    :func:`_shifted_conv` can compute."""
     if stride != (1, 1) or groups != 1 or min(min(pads)) < 0:
         return False
     hp, wp = x_shape[2] + sum(pads[0]), x_shape[3] + sum(pads[1])
-    ho, wo = hp - dilation[0] * (kernel[0] - 1), wp - dilation[1] * (kernel[1] - 1)
-    return 2 * hp * wp <= 3 * ho * wo
+    return 2 * hp * wp <= 3 * (hp - dilation[0] * (kernel[0] - 1)) * (wp - dilation[1] * (kernel[1] - 1))
+
+
+def _use_shifted(x_shape, weight_shape, stride, pads, dilation, groups) -> bool:
+    """Whether a convolution layer takes :func:`_shifted_conv` (the usual ``k x k``,
+    ``padding=k // 2`` layer of a CNN): when :func:`_grid_fits` and its arrays are the smaller
+    ones. Forward, ``dW`` and ``dx`` then hold ``kh*C_out + kw*C_in`` rows over the padded batch
+    (products and shifted copies) where im2col and ``W.T @ dy`` hold ``C_in*kh*kw + C_out``;
+    with few input channels (a first layer: 3 in, 64 out) those are smaller, and faster (11
+    against 23 ms for that layer on 16 images of 64 x 64)."""
+    out_c, c, kh, kw = weight_shape
+    return (_grid_fits(x_shape, (kh, kw), stride, pads, dilation, groups)
+            and kh * out_c + kw * c <= c * kh * kw + out_c)
 
 
 def _shifted_copies(x, pads, kernel, dilation, axis: int, workspace=None, key="x") -> _ShiftedRows:
@@ -310,7 +322,7 @@ def _conv(x, weight, bias, stride, pads, dilation, groups, workspace=None, key="
     """The fast forward pass: ``(out, cols)`` for zero padding ``pads = ((top, bottom), (left, right))``.
 
     ``cols`` is the im2col matrix, or the :class:`_ShiftedRows` of :func:`_shifted_conv` (stride 1)."""
-    if _use_shifted(x.shape, weight.shape[2:], stride, pads, dilation, groups):
+    if _use_shifted(x.shape, weight.shape, stride, pads, dilation, groups):
         return _shifted_conv(x, weight, bias, pads, dilation, workspace, key)
     n = x.shape[0]
     out_c, cg, kh, kw = weight.shape
@@ -359,14 +371,23 @@ def _full_pads(kernel, pads, dilation):
     return (eh - top, eh - bottom), (ew - left, ew - right)
 
 
+def _dx_as_full_conv(dy, weight, stride, pads, dilation, groups, x_shape) -> bool:
+    """Whether ``dx`` is the stride-1 "full" convolution of ``dy`` with the flipped kernel, done by
+    :func:`_shifted_conv` with ``kh`` copies of ``dy``: when the layer takes the shifted path
+    (:func:`_use_shifted`) and ``dy``'s padded grid allows it; else ``W.T @ dy`` added back by
+    :func:`_phase_input_grad`."""
+    kh, kw = weight.shape[2:]
+    full = _full_pads((kh, kw), pads, dilation)
+    return (_use_shifted(x_shape, weight.shape, stride, pads, dilation, groups)
+            and _grid_fits(dy.shape, (kh, kw), stride, full, dilation, groups))
+
+
 def _conv_input_grad(dy, weight, stride, pads, dilation, groups, x_shape, workspace=None):
     """``dL/dx`` of :func:`_conv` for an input of shape ``x_shape``: a transposed convolution."""
-    kh, kw = weight.shape[2:]
-    if stride == (1, 1):  # a "full" convolution of dy with the kernel rotated by 180 degrees
-        flipped, full = _flipped(weight, groups), _full_pads(weight.shape[2:], pads, dilation)
-        if _use_shifted(dy.shape, (kh, kw), stride, full, dilation, groups):  # copies shifted by kernel rows
-            return _shifted_conv(dy, flipped, None, full, dilation, workspace, "dy_cols", axis=0)[0]
-        return _conv(dy, flipped, None, (1, 1), full, dilation, groups, workspace, "dy_cols")[0]
+    if _dx_as_full_conv(dy, weight, stride, pads, dilation, groups, x_shape):
+        # a "full" convolution of dy with the kernel rotated by 180 degrees (copies shifted by rows)
+        full = _full_pads(weight.shape[2:], pads, dilation)
+        return _shifted_conv(dy, _flipped(weight, groups), None, full, dilation, workspace, "dy_cols", 0)[0]
     return _phase_input_grad(dy, weight, stride, pads, dilation, groups, x_shape)  # W.T @ dy, then col2im
 
 
@@ -458,13 +479,14 @@ def conv2d_backward(dy, cache: Conv2dCache, *, workspace=None):
     c = cache
     dy = np.asarray(dy, dtype=c.cols.dtype)
     db = dy.sum(axis=(0, 2, 3)) if c.has_bias else None
-    if isinstance(c.cols, _ShiftedRows):  # stride 1
+    shifted = isinstance(c.cols, _ShiftedRows)
+    if shifted and _dx_as_full_conv(dy, c.weight, c.stride, c.pads, c.dilation, 1, c.x_shape):
         full = _full_pads(c.weight.shape[2:], c.pads, c.dilation)
-        if _use_shifted(dy.shape, c.weight.shape[2:], (1, 1), full, c.dilation, 1):
-            flipped = _flipped(c.weight, 1)
-            dx, dy_rows = _shifted_conv(dy, flipped, None, full, c.dilation, workspace, "dy_cols", axis=0)
-            if dy_rows.grid == c.cols.grid:  # "same" padding: the copies of dy serve dW too
-                return dx, _shifted_weight_grad(dy_rows, full, c.cols, c.weight.shape), db
+        flipped = _flipped(c.weight, 1)
+        dx, dy_rows = _shifted_conv(dy, flipped, None, full, c.dilation, workspace, "dy_cols", 0)
+        if dy_rows.grid == c.cols.grid:  # "same" padding: the copies of dy serve dW too
+            return dx, _shifted_weight_grad(dy_rows, full, c.cols, c.weight.shape), db
+        return dx, _conv_weight_grad(dy, c.cols, c.weight.shape, workspace), db
     dw = _conv_weight_grad(dy, c.cols, c.weight.shape, workspace)
     dx = _conv_input_grad(dy, c.weight, c.stride, c.pads, c.dilation, c.groups, c.x_shape, workspace)
     return dx, dw, db

@@ -146,7 +146,7 @@ def test_reference_equals_fast_path(kwargs, dtype, channels):
     ((3, 4, 10, 13), (3, 2), ((2, 0), (1, 1)), (1, 1)),  # uneven padding, rectangular kernel
     ((2, 3, 24, 22), (3, 3), ((2, 2), (2, 2)), (2, 2)),  # dilation
     ((2, 6, 9, 11), (1, 1), ((0, 0), (0, 0)), (1, 1)),  # pointwise
-    ((1, 2, 16, 9), (5, 1), ((2, 2), (0, 0)), (1, 1)),
+    ((1, 8, 16, 9), (5, 1), ((2, 2), (0, 0)), (1, 1)),
 ])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_stride_one_path_equals_im2col(monkeypatch, shape, kernel, pads, dilation, dtype):
@@ -159,7 +159,7 @@ def test_stride_one_path_equals_im2col(monkeypatch, shape, kernel, pads, dilatio
     x = rng.normal(size=shape).astype(dtype)
     w = rng.normal(size=(7, shape[1], *kernel)).astype(dtype)
     b = rng.normal(size=7).astype(dtype)
-    assert C._use_shifted(x.shape, kernel, (1, 1), pads, dilation, 1)
+    assert C._use_shifted(x.shape, w.shape, (1, 1), pads, dilation, 1)
     conv_weight_grad, own_copies = C._conv_weight_grad, []
 
     def counted_weight_grad(*args, **kwargs):  # dW from its own copies of dy
@@ -183,10 +183,11 @@ def test_stride_one_path_equals_im2col(monkeypatch, shape, kernel, pads, dilatio
         # the layer's backward: with "same" padding dx and dW share dy's copies (no second copy of dy)
         cache = C.Conv2dCache(cols, w, x.shape, out.shape[2:], (1, 1), pads, dilation, 1, True)
         own_copies.clear()
+        shares = grids_coincide and C._dx_as_full_conv(dy, w, (1, 1), pads, dilation, 1, x.shape)
         with monkeypatch.context() as m:
             m.setattr(C, "_conv_weight_grad", counted_weight_grad)
             dx_b, dw_b, db_b = C.conv2d_backward(dy, cache, workspace=ws)
-        assert own_copies == ([] if grids_coincide else [1])
+        assert own_copies == ([] if shares else [1])
         tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
         pairs = (out, out_i), (dw, dw_i), (dx, dx_i), (dw_b, dw_i), (dx_b, dx_i), (db_b, dy.sum((0, 2, 3)))
         for got, want in pairs:
@@ -199,11 +200,15 @@ def test_which_convolutions_take_the_stride_one_path():
     from layers_lib import conv as C
 
     same = ((1, 1), (1, 1))
-    assert C._use_shifted((32, 64, 32, 32), (3, 3), (1, 1), same, (1, 1), 1)  # the benchmark's layer
-    assert not C._use_shifted((32, 64, 32, 32), (3, 3), (2, 2), same, (1, 1), 1)  # strided: im2col
-    assert not C._use_shifted((32, 64, 32, 32), (3, 3), (1, 1), same, (1, 1), 2)  # groups: im2col
-    assert not C._use_shifted((1, 1, 5, 5), (7, 7), (1, 1), ((3, 3), (3, 3)), (1, 1), 1)  # mostly border
-    assert not C._use_shifted((1, 1, 8, 8), (3, 3), (1, 1), ((-1, 0), (0, 0)), (1, 1), 1)  # cropping
+    w = (64, 64, 3, 3)
+    assert C._use_shifted((32, 64, 32, 32), w, (1, 1), same, (1, 1), 1)  # the benchmark's layer
+    assert not C._use_shifted((32, 64, 32, 32), w, (2, 2), same, (1, 1), 1)  # strided: im2col
+    assert not C._use_shifted((32, 64, 32, 32), (64, 32, 3, 3), (1, 1), same, (1, 1), 2)  # groups
+    assert not C._use_shifted((1, 1, 5, 5), (1, 1, 7, 7), (1, 1), ((3, 3), (3, 3)), (1, 1), 1)  # border
+    assert not C._use_shifted((1, 1, 8, 8), (1, 1, 3, 3), (1, 1), ((-1, 0), (0, 0)), (1, 1), 1)  # cropping
+    # 3 channels in, 64 out: 3*64 + 3*3 rows of products and copies against im2col's 27 + dy's 64
+    assert not C._use_shifted((8, 3, 32, 32), (64, 3, 3, 3), (1, 1), same, (1, 1), 1)
+    assert C._use_shifted((8, 16, 32, 32), (16, 16, 3, 3), (1, 1), same, (1, 1), 1)  # 48 + 48 <= 144 + 16
 
 
 @pytest.mark.parametrize("kernel,stride,dilation,pads,groups", [
@@ -211,6 +216,7 @@ def test_which_convolutions_take_the_stride_one_path():
     ((3, 2), (3, 1), (2, 1), ((0, 0), (1, 1)), 1), ((2, 3), (2, 3), (1, 2), ((1, 1), (0, 0)), 2),
     ((1, 1), (2, 2), (1, 1), ((0, 0), (0, 0)), 1), ((2, 2), (4, 4), (3, 1), ((1, 1), (2, 2)), 1),
     ((3, 3), (2, 3), (1, 1), ((1, 0), (1, -1)), 1),  # output_padding of a transposed conv: negative pads
+    ((3, 3), (1, 1), (1, 1), ((1, 1), (1, 1)), 1), ((5, 1), (1, 1), (1, 1), ((2, 2), (0, 0)), 2),  # stride 1
 ])
 def test_strided_input_gradient_adds_every_tap_back(kernel, stride, dilation, pads, groups):
     """For stride > 1, dx is W.T @ dy added back onto the pixels each tap read, a phase of the

@@ -129,8 +129,9 @@ viz.show_source(ll.conv2d_reference)
 # It also handles what comes next: several channels, stride, padding, dilation and groups. The
 # layer `ll.Conv2d` computes exactly the same numbers much faster, with matrix products: it lays
 # every patch out as a column of one big matrix (*im2col*) and does a single product per image
-# (with stride 1 it skips most of that copy: it multiplies the weights with `kw` copies of the
-# padded input, each shifted by one more column, and adds up what each kernel row contributes).
+# (with stride 1 and more than a few input channels it skips most of that copy: it multiplies the
+# weights with `kw` copies of the padded input, each shifted by one more column, and adds up what
+# each kernel row contributes).
 # The two agree, and the animation above computed the same output:
 
 # %%
