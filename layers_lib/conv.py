@@ -152,8 +152,9 @@ def _im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out_hw, works
 
 
 def _phase_input_grad(dy, weight, stride, pads, dilation, groups: int, x_shape) -> np.ndarray:
-    """``dx`` of a strided convolution: ``W.T @ dy`` in one product, each tap's share added back
-    onto the pixels it was read from (*col2im*), one phase of the stride at a time.
+    """``dx`` of a convolution as ``W.T @ dy`` in one product, each tap's share added back onto
+    the pixels it was read from (*col2im*), one phase of the stride at a time: every strided
+    convolution, and a stride-1 layer with few input channels (one phase; see :func:`_use_shifted`).
 
     Tap ``(i, j)`` of window ``(oh, ow)`` read padded pixel ``(oh*sh + i*dh, ow*sw + j*dw)``: in the
     phase ``(i*dh % sh, j*dw % sw)`` of the padded grid (its rows ``p, p + sh, ...`` and columns
