@@ -23,10 +23,10 @@ each image, ``cols[n]`` of shape ``(C*kh*kw, H_out*W_out)``, rows ordered like
 ``weight.reshape(C_out, -1) @ cols[n]``, which is already the ``(C_out, H_out*W_out)`` output
 (NumPy runs the stack of products in one call). The backward pass reuses the cached im2col
 matrices for ``dW`` and computes ``dx`` either as a convolution of ``dy`` with the flipped
-kernel (stride 1) or by adding the columns of ``W.T @ dy`` back onto the pixels they were read
-from (*col2im*: ``W.T @ dy`` as one product over the whole batch, then one flat add per kernel tap
-onto its phase of the stride, :func:`_phase_input_grad`). Groups add a group axis: a batch of
-independent products.
+kernel (a stride-1 layer on the shifted path, below) or by adding the columns of ``W.T @ dy``
+back onto the pixels they were read from (*col2im*: ``W.T @ dy`` as one product over the whole
+batch, then one flat add per kernel tap onto its phase of the stride, :func:`_phase_input_grad`).
+Groups add a group axis: a batch of independent products.
 
 Stride 1 (one group, zero padding), the usual ``k x k`` layer with ``padding=k // 2``, skips the
 im2col matrix (:func:`_shifted_conv`): flattened channel-major, ``kw`` copies of the padded batch,
@@ -383,12 +383,17 @@ def _dx_as_full_conv(dy, weight, stride, pads, dilation, groups, x_shape) -> boo
             and _grid_fits(dy.shape, (kh, kw), stride, full, dilation, groups))
 
 
+def _full_conv_input_grad(dy, weight, pads, dilation, groups, workspace=None):
+    """``(dx, dy_rows)``: ``dx`` as the "full" convolution of ``dy`` with the kernel rotated by 180
+    degrees (:func:`_shifted_conv` with copies of ``dy`` shifted by kernel rows, ``dy_rows``)."""
+    full = _full_pads(weight.shape[2:], pads, dilation)
+    return _shifted_conv(dy, _flipped(weight, groups), None, full, dilation, workspace, "dy_cols", 0)
+
+
 def _conv_input_grad(dy, weight, stride, pads, dilation, groups, x_shape, workspace=None):
     """``dL/dx`` of :func:`_conv` for an input of shape ``x_shape``: a transposed convolution."""
     if _dx_as_full_conv(dy, weight, stride, pads, dilation, groups, x_shape):
-        # a "full" convolution of dy with the kernel rotated by 180 degrees (copies shifted by rows)
-        full = _full_pads(weight.shape[2:], pads, dilation)
-        return _shifted_conv(dy, _flipped(weight, groups), None, full, dilation, workspace, "dy_cols", 0)[0]
+        return _full_conv_input_grad(dy, weight, pads, dilation, groups, workspace)[0]
     return _phase_input_grad(dy, weight, stride, pads, dilation, groups, x_shape)  # W.T @ dy, then col2im
 
 
@@ -468,11 +473,12 @@ def conv2d_backward(dy, cache: Conv2dCache, *, workspace=None):
         dX = W.T @ dy[n], then col2im        # each column added back onto the pixels it read
         db = dy summed over N, H_out, W_out
 
-    For stride 1, ``dx`` is computed as the equivalent "full" convolution of ``dy`` with the
-    kernel rotated by 180 degrees, which is faster (no col2im), and the forward pass kept shifted
-    copies of the input instead of im2col matrices (see :func:`_shifted_conv`); with "same"
-    padding the shifted copies of ``dy`` that ``dx`` is made from give ``dW`` too
-    (:func:`_shifted_weight_grad`). ``workspace``: as in :func:`conv2d_forward` (for ``dy``'s arrays).
+    For a stride-1 layer on the shifted path (:func:`_use_shifted`: more than a few input
+    channels), ``dx`` is computed as the equivalent "full" convolution of ``dy`` with the kernel
+    rotated by 180 degrees, which is faster (no col2im), and the forward pass kept shifted copies
+    of the input instead of im2col matrices (see :func:`_shifted_conv`); with "same" padding the
+    shifted copies of ``dy`` that ``dx`` is made from give ``dW`` too (:func:`_shifted_weight_grad`).
+    ``workspace``: as in :func:`conv2d_forward` (for ``dy``'s arrays).
 
     Returns:
         ``(dx, dweight, dbias)``; ``dbias`` is ``None`` without a bias.
@@ -482,10 +488,9 @@ def conv2d_backward(dy, cache: Conv2dCache, *, workspace=None):
     db = dy.sum(axis=(0, 2, 3)) if c.has_bias else None
     shifted = isinstance(c.cols, _ShiftedRows)
     if shifted and _dx_as_full_conv(dy, c.weight, c.stride, c.pads, c.dilation, 1, c.x_shape):
-        full = _full_pads(c.weight.shape[2:], c.pads, c.dilation)
-        flipped = _flipped(c.weight, 1)
-        dx, dy_rows = _shifted_conv(dy, flipped, None, full, c.dilation, workspace, "dy_cols", 0)
+        dx, dy_rows = _full_conv_input_grad(dy, c.weight, c.pads, c.dilation, 1, workspace)
         if dy_rows.grid == c.cols.grid:  # "same" padding: the copies of dy serve dW too
+            full = _full_pads(c.weight.shape[2:], c.pads, c.dilation)  # where dy sits in them
             return dx, _shifted_weight_grad(dy_rows, full, c.cols, c.weight.shape), db
         return dx, _conv_weight_grad(dy, c.cols, c.weight.shape, workspace), db
     dw = _conv_weight_grad(dy, c.cols, c.weight.shape, workspace)

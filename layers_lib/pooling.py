@@ -194,9 +194,9 @@ def _padded_taps(x, pads, kernel, stride, dilation, out_hw) -> list:
         for b in range(sw):
             y0, x0 = (a - top) % sh, (b - left) % sw  # the first input row, column in this phase
             if y0 < h and x0 < w:
-                rows, cols = x[:, :, y0::sh, x0::sw].shape[2:]
+                src = x[:, :, y0::sh, x0::sw]
                 r0, c0 = (top + y0) // sh, (left + x0) // sw
-                phases[a, b, :, :, r0:r0 + rows, c0:c0 + cols] = x[:, :, y0::sh, x0::sw]
+                phases[a, b, :, :, r0:r0 + src.shape[2], c0:c0 + src.shape[3]] = src
     views = []
     for i in range(kh):
         for j in range(kw):  # padded row i*dh + oh*sh is row i*dh // sh + oh of phase i*dh % sh

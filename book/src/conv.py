@@ -480,11 +480,11 @@ viz.conv_backward_animation(np.array([[1, 2, 0], [-1, 3, 1], [2, 0, -2]]),
 
 # %% [markdown]
 # `layers_lib` computes the weight gradient with matrix products on what the forward pass cached
-# (the im2col matrices, or the shifted copies of the input), and the input gradient exactly as derived: for
-# stride 1 as a full convolution of $\delta$ with the flipped kernel (its two channel axes
-# swapped, so that output channels map back to input channels); for larger strides by sending
-# each column of $W^\top \delta$ back onto the pixels it was read from (*col2im*), which is the
-# same sum.
+# (the im2col matrices, or the shifted copies of the input), and the input gradient exactly as
+# derived: for stride 1 (in a layer with more than a few input channels) as a full convolution of
+# $\delta$ with the flipped kernel (its two channel axes swapped, so that output channels map back
+# to input channels); otherwise by sending each column of $W^\top \delta$ back onto the pixels it
+# was read from (*col2im*), which is the same sum.
 
 # %%
 viz.show_source(ll.conv2d_backward)
