@@ -2,7 +2,11 @@
 """Time layers_lib against torch.nn on the CPU: forward + backward, float32, same thread count.
 
 Each workload is run interleaved (layers_lib, torch, layers_lib, torch, ...) so both see the same
-machine state; each run's time is the best of ``--inner`` repetitions, and the reported ratio is
+machine state, with a pause of ``--pause`` seconds before each switch: after a call, NumPy's
+OpenBLAS threads keep spinning on the cores for about 0.1 s (and torch's OpenMP threads for a
+shorter while), so without the pause each library is timed while the other's idle threads
+still take its cores (measured: torch's LSTM 16.4 ms right after layers_lib's, 9.0 ms after a
+0.2 s pause). Each run's time is the best of ``--inner`` repetitions, and the reported ratio is
 the median over ``--rounds`` rounds of (layers_lib best / torch best); the last column gives the
 range of each library's round times (torch's can move by 2x or more between rounds of one run,
 which moves the ratio; the medians are printed beside it). The peak memory of one
@@ -147,6 +151,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--inner", type=int, default=3)
     parser.add_argument("--only", default="")
+    parser.add_argument("--pause", type=float, default=0.25,
+                        help="seconds to wait before timing each library (the other's threads go idle)")
     args = parser.parse_args(argv)
 
     threads = _threads()
@@ -176,7 +182,9 @@ def main(argv=None) -> int:
         run_torch(m_t, xts, dyt)  # warm-up both
         ratios, t_ll, t_t = [], [], []
         for _ in range(args.rounds):
+            time.sleep(args.pause)
             a = best_of(run_ll, args.inner, m_ll, xs, dy)
+            time.sleep(args.pause)
             b = best_of(run_torch, args.inner, m_t, xts, dyt)
             ratios.append(a / b)
             t_ll.append(a)
