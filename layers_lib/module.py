@@ -19,7 +19,9 @@ maps the files and states this contract in full.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -273,3 +275,38 @@ def scratch(workspace: dict | None, key: str, shape, dtype) -> np.ndarray:
     if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
         buf = workspace[key] = np.empty(shape, dtype=dtype)
     return buf
+
+
+# -- splitting independent work between threads ----------------------------------------------------
+_THREADS = max(1, min(os.cpu_count() or 1, 8))
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _forget_pool() -> None:
+    global _POOL
+    _POOL = None  # a forked child has none of the parent's threads: it starts its own pool
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def in_blocks(fn, n: int, per_block: int) -> list:
+    """Run ``fn(start, stop)`` over blocks of ``per_block`` of ``n`` samples, the blocks split
+    between ``_THREADS`` threads, one per core (at most 8): NumPy releases the GIL inside its
+    loops, so the threads run at once, as PyTorch splits its kernels between its threads.
+    Returns the results of each thread's blocks (a list per thread, in order); a single block
+    runs in the calling thread."""
+    global _POOL
+    per_block = max(1, per_block)
+    blocks = [(a, min(a + per_block, n)) for a in range(0, n, per_block)]
+    parts = min(_THREADS, len(blocks))
+
+    def run(k):
+        return [fn(a, b) for a, b in blocks[k::parts]]
+
+    if parts <= 1:
+        return [run(0)]
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="layers_lib")
+    return list(_POOL.map(run, range(parts)))

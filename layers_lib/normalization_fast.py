@@ -18,42 +18,19 @@ E[x^2] - E[x]^2 cancellation for data with a large mean).
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 
-_THREADS = max(1, min(os.cpu_count() or 1, 8))
-_POOL: ThreadPoolExecutor | None = None
+from .module import in_blocks
+
 _BLOCK_BYTES = 1 << 19  # about 512 KB of each operand per block: fits the L2 cache
 
 
-def _forget_pool() -> None:
-    global _POOL
-    _POOL = None  # a forked child has none of the parent's threads: it starts its own pool
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
 def _in_blocks(fn, n: int, row_bytes: int) -> list:
-    """Run ``fn(start, stop)`` over blocks of the ``n`` samples, split between ``_THREADS`` threads;
-    returns the results of each thread's blocks (a list per thread, in order)."""
-    global _POOL
-    per_block = max(1, _BLOCK_BYTES // max(row_bytes, 1))
-    blocks = [(a, min(a + per_block, n)) for a in range(0, n, per_block)]
-    parts = min(_THREADS, len(blocks))
-
-    def run(k):
-        return [fn(a, b) for a, b in blocks[k::parts]]
-
-    if parts == 1:
-        return [run(0)]
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="layers_lib")
-    return list(_POOL.map(run, range(parts)))
+    """Run ``fn(start, stop)`` over blocks of samples of about ``_BLOCK_BYTES``, split between
+    threads (:func:`~layers_lib.module.in_blocks`); a list of results per thread."""
+    return in_blocks(fn, n, _BLOCK_BYTES // max(row_bytes, 1))
 
 
 class _ImageBatchNormCache(NamedTuple):

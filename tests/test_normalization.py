@@ -148,9 +148,10 @@ def test_batchnorm2d_blocked_core_equals_the_readable_one(shape, affine, threads
     """BatchNorm2d's training mode runs _batchnorm_images_forward/_backward (blocks of samples split
     between threads); they must give the numbers of batchnorm_forward and batchnorm_backward,
     whatever the block size and thread count."""
+    from layers_lib import module
     from layers_lib import normalization_fast as nm
 
-    monkeypatch.setattr(nm, "_THREADS", threads)
+    monkeypatch.setattr(module, "_THREADS", threads)
     monkeypatch.setattr(nm, "_BLOCK_BYTES", block_bytes)
     x, dy = normal(*shape, seed=1, loc=3.0, scale=4.0), normal(*shape, seed=2)
     weight, bias = (normal(shape[1], seed=3), normal(shape[1], seed=4)) if affine else (None, None)

@@ -132,6 +132,40 @@ def test_return_indices_like_torch(args, kwargs):
     np.testing.assert_array_equal(idx, idxt.numpy())
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("args,kwargs,shape",
+                         [*MAX_CASES, ((2,), {}, (5, 2, 6, 6)), ((3, 2, 1), {}, (1, 2, 5, 5))])
+def test_maxpool_layer_split_between_threads_equals_one_piece(args, kwargs, shape, threads, monkeypatch):
+    """MaxPool2d pools parts of the batch in threads (_maxpool2d_in_parts): outputs, arg-maxes
+    (with ties, NaN and -inf windows), indices and gradients must be those of one piece, and torch's."""
+    from layers_lib import module, pooling
+
+    monkeypatch.setattr(module, "_THREADS", threads)
+    monkeypatch.setattr(pooling, "_SPLIT_BYTES", 1)  # split even these small inputs
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, size=shape).astype(np.float64)  # many ties
+    x.reshape(-1)[::7] = np.nan
+    x.reshape(-1)[3::11] = -np.inf
+    x4 = x[None] if x.ndim == 3 else x
+    calls = []
+    monkeypatch.setattr(pooling, "maxpool2d_forward",
+                        lambda x_, *a: calls.append(len(x_)) or ll.maxpool2d_forward(x_, *a))
+    layer = ll.MaxPool2d(*args, return_indices=True, **kwargs)
+    y, idx = layer(x)
+    assert sum(calls) == len(x4) and len(calls) == min(threads, len(x4))  # the batch was split
+    want, cache = ll.maxpool2d_forward(x4, *args, **kwargs)
+    np.testing.assert_array_equal(y.reshape(want.shape), want)
+    np.testing.assert_array_equal(layer._cache.argmax, cache.argmax)
+    assert layer._cache.x_shape == x4.shape
+    yt, idxt = torch.nn.MaxPool2d(*args, return_indices=True, **kwargs)(torch.tensor(x))
+    np.testing.assert_array_equal(y, yt.numpy())
+    np.testing.assert_array_equal(idx, idxt.numpy())
+    dy = rng.normal(size=y.shape)
+    xt = torch.tensor(x, requires_grad=True)
+    torch.nn.MaxPool2d(*args, **kwargs)(xt).backward(torch.tensor(dy))
+    np.testing.assert_allclose(layer.backward(dy), xt.grad.numpy(), rtol=1e-12, atol=0)
+
+
 # -- central differences -------------------------------------------------------------------------
 @pytest.mark.parametrize("layer", [
     ll.MaxPool2d(2), ll.MaxPool2d(3, 2, 1, ceil_mode=True), ll.MaxPool2d((2, 3), 1, dilation=(2, 1)),
