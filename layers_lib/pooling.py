@@ -274,6 +274,8 @@ def _maxpool2d_in_parts(x, kernel, stride, padding, dilation, ceil_mode):
     twice as fast on two cores (as PyTorch splits its kernel). Inputs under ``_SPLIT_BYTES`` per
     part run in one piece."""
     n = x.shape[0]
+    # at least n / threads images per part, so at most one part per thread: in_blocks's lists,
+    # one per thread, then come in the batch's order
     per_part = max(-(-n // module._THREADS), -(-_SPLIT_BYTES // max(x[0].nbytes, 1)))
     parts = [r for thread in in_blocks(lambda a, b: maxpool2d_forward(x[a:b], kernel, stride, padding,
                                                                      dilation, ceil_mode), n, per_part)

@@ -169,7 +169,7 @@ def _lstm_steps(x, w_ih, w_hh, b_ih, b_hh, state0, hs, reverse=False):
     """
     h0, c0 = state0
     bias = None if b_ih is None else b_ih + b_hh  # both simply add to the pre-activation
-    T, N, D = x.shape
+    T, N, _ = x.shape
     G, H, dt = w_ih.shape[0], w_ih.shape[0] // 4, x.dtype
     half = _half_rows(G, H, 2, dt)
     shift = half.copy()
