@@ -11,24 +11,22 @@
 4. throughout: no widget error box ("Click to show javascript error") and no console error.
 
 The server is stopped by its PID at the end. One test (`test_keys_on_a_slider_stay_with_it`)
-checks that arrow keys on a focused slider move the slider and leave the notebook alone; another
-builds the site strictly in that checkout, whose `.venv` holds the reader's environment.
+checks that arrow keys on a focused slider move the slider and leave the notebook alone. The
+checkout and its environment (`reader_env`, in `tests/conftest.py`) also hold the strict site
+build that `tests/test_site.py` checks and serves.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import venv
 
 import pytest
 from playwright.sync_api import expect
@@ -65,12 +63,6 @@ FRAME_TIMEOUT_MS = 15_000
 LATENCIES: list[float] = []
 
 
-def _run(cmd, **kw):
-    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    assert result.returncode == 0, f"{cmd}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,55 +78,6 @@ def stored_counts(notebook) -> dict[str, int]:
     counts = {kind: sum(t.count(f'<div class="ll-{kind}" ') for t in text) for kind in ("explorer", "player")}
     counts["still"] = sum(t.count('data-ll-still="true"') for t in text)  # viz.show: no sliders, never live
     return counts
-
-
-@pytest.fixture(scope="session")
-def reader_env(tmp_path_factory):
-    """The Binder-like checkout and environment, built once per test run: a copy of the repository
-    (so the editable install and what JupyterLab saves stay outside the working tree), a venv at
-    `repo/.venv` from `requirements.txt` + `postBuild` (which trusts the chapters), and the strict
-    site build in that checkout, started in the background (see `test_site_builds_strictly_...`).
-    JupyterLab serves a copy of the chapters (`lab/book`) made before the build starts, so what
-    the servers save never reaches the build, and the servers need not wait for it.
-
-    With pytest-xdist the processes that run live-course tests share it: the first builds it while
-    holding a lock, the others wait and reuse it. Returns (base, repo, env)."""
-    own = tmp_path_factory.getbasetemp()
-    root = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own  # shared by a run's workers
-    base, repo = root / "reader-env", root / "reader-env" / "repo"
-    env_dir = repo / ".venv"  # where a newcomer makes it (python -m venv .venv)
-    bin_dir = env_dir / "bin"
-    hidden = ("LAYERS_LIB_STATIC", "PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV")
-    env = {k: v for k, v in os.environ.items() if k not in hidden}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", VIRTUAL_ENV=str(env_dir),
-               # the reader's own Jupyter folders, apart from this machine's (trust lives in the data dir)
-               JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_DATA_DIR=str(base / "data"),
-               IPYTHONDIR=str(base / "ipython"), JUPYTERLAB_SETTINGS_DIR=str(base / "lab-settings"))
-    ready = base / "ready"
-    with open(root / "reader-env.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not ready.exists():
-            shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(
-                "_build", "node_modules", ".git", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis",
-                ".venv", "venv", ".ipynb_checkpoints"))
-            venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-            # --no-compile: Python compiles what the server and kernels import when they first
-            # import it, instead of pip compiling all of site-packages up front (37 -> 24 s)
-            _run([bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                  "--no-compile", "-r", "requirements.txt"], cwd=repo, env=env)
-            _run(["bash", "postBuild"], cwd=repo, env=env)
-            no_torch = "import importlib.util as u; print(u.find_spec('torch') is None)"
-            assert _run([bin_dir / "python", "-c", no_torch], cwd=repo, env=env).stdout.strip() == "True", \
-                "the reader's environment must not contain torch"
-            shutil.copytree(repo / "book", base / "lab" / "book")  # what JupyterLab serves
-            jupyter_book = shutil.which("jupyter-book", path=env["PATH"]) or "jupyter-book"
-            log, code = base / "build.log", base / "build.returncode"
-            subprocess.Popen(["bash", "-c", f'"{jupyter_book}" build . -W -n --keep-going > "{log}" 2>&1; '
-                                            f'echo $? > "{code}.part" && mv "{code}.part" "{code}"'],
-                             cwd=repo, env=env, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            ready.touch()
-    return base, repo, env
 
 
 @pytest.fixture(scope="module")
@@ -421,19 +364,3 @@ def test_no_news_question_over_the_first_chapter(binder, lab_browser):
         assert lab.problems() == []
     finally:
         lab.close()
-
-
-@pytest.mark.xdist_group("live-1")  # after that group's chapters: the build has long finished by then
-def test_site_builds_strictly_with_a_venv_inside_the_repository(reader_env):
-    """The README's build command in a checkout that holds the reader's virtual environment in
-    `.venv` (thousands of Markdown files in site-packages): still no warning. The build was started
-    in the background when the environment was made; this waits for it."""
-    base, repo, _ = reader_env
-    assert (repo / ".venv" / "lib").is_dir()
-    code, deadline = base / "build.returncode", time.monotonic() + 1800
-    while not code.exists():
-        assert time.monotonic() < deadline, "the strict build did not finish in 30 minutes"
-        time.sleep(1)
-    output = (base / "build.log").read_text()
-    warnings = [line for line in output.splitlines() if re.search(r"WARNING|ERROR", line)]
-    assert code.read_text().strip() == "0" and warnings == [], "\n".join(warnings[:20]) or output[-3000:]

@@ -1,6 +1,7 @@
 """The course website: a strict build with zero warnings, and pages that work in a real browser.
 
-One session-scoped build (tests/conftest.py) is shared by every test here. The browser is
+One session-scoped build (``site_build`` in tests/conftest.py, made in the reader's checkout) is
+shared by every test here. The browser is
 Debian's Chromium driven by Playwright; all requests that leave the local server are recorded
 (and blocked), so "no request outside the site" is checked, not assumed.
 """
@@ -11,7 +12,7 @@ import html
 import re
 
 import pytest
-from site_helpers import CLEAN, HTML, ROOT, open_page
+from site_helpers import CLEAN, ROOT, open_page
 
 pytestmark = pytest.mark.slow
 
@@ -33,13 +34,16 @@ def chapter_pages() -> list[str]:
 
 
 def test_strict_build_has_no_warnings(site_build):
-    output = site_build.stdout + site_build.stderr
+    """The README's build command, in a checkout that holds the reader's virtual environment in
+    `.venv` (thousands of Markdown files in site-packages): no warning, and every page built."""
+    assert (site_build.checkout / ".venv" / "lib").is_dir()
+    output = site_build.output
     assert site_build.returncode == 0, output[-6000:]
     warnings = [line for line in output.splitlines() if re.search(r"WARNING|ERROR", line)]
-    assert warnings == [], "\n".join(warnings)
-    assert (HTML / "index.html").exists()
+    assert warnings == [], "\n".join(warnings[:40])
+    assert (site_build.html / "index.html").exists()
     for page in toc_pages():
-        assert (HTML / page).exists(), page
+        assert (site_build.html / page).exists(), page
 
 
 def test_intro_page_content(site_url, browser):
@@ -93,12 +97,12 @@ def test_page_loads_cleanly_with_alt_text_and_passes_axe(site_url, browser, path
         page.close()
 
 
-def test_every_page_has_the_favicon(site_url, browser):
+def test_every_page_has_the_favicon(site_build):
     """Without an icon link, the browser asks for /favicon.ico and logs a 404 on every first
     load (open_page records HTTP errors, so the page tests would catch that too)."""
-    assert (HTML / "_static" / "favicon.svg").exists()
+    assert (site_build.html / "_static" / "favicon.svg").exists()
     for path in toc_pages():
-        text = (HTML / path).read_text()
+        text = (site_build.html / path).read_text()
         assert re.search(r'<link rel="icon" href="(\.\./)*_static/favicon\.svg"', text), path
 
 
@@ -108,7 +112,7 @@ def test_launch_and_download_buttons(site_build, path):
     (the theme writes them into the HTML; no script makes them)."""
     assert site_build.returncode == 0
     notebook = path.replace(".html", ".ipynb")
-    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', (HTML / path).read_text())]
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', (site_build.html / path).read_text())]
     binder = [h for h in hrefs if h.startswith("https://mybinder.org/")]
     colab = [h for h in hrefs if h.startswith("https://colab.research.google.com/")]
     assert binder and all(f"gh/{REPO}/main" in h and notebook in h for h in binder), binder
@@ -132,7 +136,8 @@ def test_search_finds_stride(site_url, browser):
 def test_no_stray_files_in_site(site_build):
     """The strict build lists only table-of-contents pages (only_build_toc_files)."""
     assert site_build.returncode == 0
-    html_pages = {p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
-                  if not p.relative_to(HTML).as_posix().startswith("_")}
+    built = site_build.html
+    html_pages = {p.relative_to(built).as_posix() for p in built.rglob("*.html")
+                  if not p.relative_to(built).as_posix().startswith("_")}
     expected = set(toc_pages()) | {"index.html", "search.html", "genindex.html"}
     assert set(toc_pages()) <= html_pages <= expected, sorted(html_pages ^ expected)
