@@ -9,8 +9,10 @@ Python >= 3.10 (its ``__init__`` assigns to a read-only property), so the LSTM r
 ``flush_gradients`` leaves the gradient accumulators at ``[]`` where a new sequence needs ``None``
 (the second sequence fails), so they are put back after each one. numpy-ml 0.1.2 also imports
 ``collections.Hashable`` (moved to ``collections.abc`` in Python 3.10): the aliases are put back
-before the import. Each round takes the best of ``--inner`` calls per library, interleaved; the
-ratios are medians over ``--rounds`` rounds, relative to torch.
+before the import. Each round takes the best of ``--inner`` calls per library, interleaved, with a
+pause of ``--pause`` seconds before each library (as in ``bench.py``: NumPy's idle OpenBLAS threads
+spin for about 0.1 s after a call, and would take a core from the library timed next); the ratios
+are medians over ``--rounds`` rounds, relative to torch.
 
 Usage:
     python benchmarks/peers.py                  # every workload
@@ -137,6 +139,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--inner", type=int, default=2)
     parser.add_argument("--only", default="")
+    parser.add_argument("--pause", type=float, default=0.25,
+                        help="seconds of sleep before timing each library (idle BLAS threads spin)")
     args = parser.parse_args(argv)
     import numpy_ml
 
@@ -155,6 +159,7 @@ def main(argv=None) -> int:
         times = [[] for _ in runs]
         for _ in range(args.rounds):
             for k, run in enumerate(runs):
+                time.sleep(args.pause)
                 times[k].append(best_of(run, args.inner))
         t_ll, t_t, t_np = (statistics.median(t) for t in times)
         r_ll = statistics.median(a / b for a, b in zip(times[0], times[1], strict=True))
