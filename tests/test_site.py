@@ -1,9 +1,9 @@
 """The course website: a strict build with zero warnings, and pages that work in a real browser.
 
 One session-scoped build (``site_build`` in tests/conftest.py, made in the reader's checkout) is
-shared by every test here. The browser is
-Debian's Chromium driven by Playwright; all requests that leave the local server are recorded
-(and blocked), so "no request outside the site" is checked, not assumed.
+shared by every test here. The browser is Debian's Chromium driven by Playwright; all requests
+that leave the local server are recorded (and blocked), so "no request outside the site" is
+checked, not assumed.
 """
 
 from __future__ import annotations
