@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import re
 import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -55,3 +58,48 @@ def open_page(browser, url: str):
     page.wait_for_load_state("networkidle")  # the favicon is asked for after "load"
     page.wait_for_timeout(300)
     return page, problems
+
+
+def toc_pages() -> list[str]:
+    """Every page of the table of contents, as paths relative to the site root (``book/x.html``)."""
+    text = (ROOT / "_toc.yml").read_text()
+    return [f"{name}.html" for name in re.findall(r"(?:root|file):\s*(\S+)", text)]
+
+
+def chapter_pages() -> list[str]:
+    """Pages made from notebooks (they get launch and download buttons)."""
+    return [p for p in toc_pages() if (ROOT / p.replace(".html", ".ipynb")).exists()]
+
+
+def stored_outputs(page: str) -> str:
+    """Everything the notebook behind ``page`` stores as output (HTML and image metadata)."""
+    notebook = json.loads((ROOT / page.replace(".html", ".ipynb")).read_text())
+    return json.dumps([c.get("outputs", []) for c in notebook["cells"]])
+
+
+def pages_with_figures() -> list[str]:
+    """Chapter pages that hold an explorer or a player."""
+    stored = {p: stored_outputs(p) for p in chapter_pages()}
+    return [p for p, text in stored.items() if "ll-explorer" in text or "ll-player" in text]
+
+
+def check_loaded_cleanly_alt_text_and_axe(page, problems: dict, path: str) -> None:
+    """A page as loaded (1280 px wide, light): no console error, no page error, no request outside
+    the site, every image in the content has meaningful alt text, and axe-core (from npm,
+    installed by `npm ci`) finds no serious or critical violation."""
+    assert AXE.exists(), "run `npm ci` first: axe-core is a test dependency from the npm registry"
+    page.wait_for_timeout(500)
+    assert problems == CLEAN, problems
+    images = page.locator("main img")
+    for i in range(images.count()):
+        alt = (images.nth(i).get_attribute("alt") or "").strip()
+        src = images.nth(i).get_attribute("src") or ""
+        assert len(alt) >= 10 and not alt.endswith(".png"), f"{path}: image {i} ({src[:60]}) alt={alt!r}"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)
+    assert problems == CLEAN, problems

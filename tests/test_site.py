@@ -12,25 +12,21 @@ import html
 import re
 
 import pytest
-from site_helpers import CLEAN, ROOT, open_page
+from site_helpers import (
+    CLEAN,
+    ROOT,
+    chapter_pages,
+    check_loaded_cleanly_alt_text_and_axe,
+    open_page,
+    pages_with_figures,
+    toc_pages,
+)
 
 pytestmark = pytest.mark.slow
 
 # owner/name of the repository the launch buttons must point at, read from _config.yml
 REPO = re.search(r"url:\s*https://github\.com/(\S+?)/?\s*$", (ROOT / "_config.yml").read_text(),
                  re.MULTILINE).group(1)
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def toc_pages() -> list[str]:
-    """Every page of the table of contents, as paths relative to the site root (``book/x.html``)."""
-    text = (ROOT / "_toc.yml").read_text()
-    return [f"{name}.html" for name in re.findall(r"(?:root|file):\s*(\S+)", text)]
-
-
-def chapter_pages() -> list[str]:
-    """Pages made from notebooks (they get launch and download buttons)."""
-    return [p for p in toc_pages() if (ROOT / p.replace(".html", ".ipynb")).exists()]
 
 
 def test_strict_build_has_no_warnings(site_build):
@@ -70,29 +66,15 @@ def test_index_redirects_to_intro(site_url, browser):
         page.close()
 
 
-@pytest.mark.parametrize("path", toc_pages())
+@pytest.mark.parametrize("path", [p for p in toc_pages() if p not in pages_with_figures()])
 def test_page_loads_cleanly_with_alt_text_and_passes_axe(site_url, browser, path):
-    """Every page: no console error, no page error, no request outside the site, every image in
-    the content has meaningful alt text, and axe-core (from npm, installed by `npm ci`) finds no
-    serious or critical violation (one page load for all of these: a chapter takes seconds to load)."""
-    assert AXE.exists(), "run `npm ci` first: axe-core is a test dependency from the npm registry"
+    """Every page without explorers or players: no console error, no page error, no request outside
+    the site, every image in the content has meaningful alt text, and axe-core finds no serious or
+    critical violation (one page load for all of these). The pages with explorers or players get
+    the same checks on the page load of `test_site_figures.py`, which then checks their figures."""
     page, problems = open_page(browser, f"{site_url}/{path}")
     try:
-        page.wait_for_timeout(500)
-        assert problems == CLEAN, problems
-        images = page.locator("main img")
-        for i in range(images.count()):
-            alt = (images.nth(i).get_attribute("alt") or "").strip()
-            src = images.nth(i).get_attribute("src") or ""
-            assert len(alt) >= 10 and not alt.endswith(".png"), f"{path}: image {i} ({src[:60]}) alt={alt!r}"
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], "\n".join(serious)
-        assert problems == CLEAN, problems
+        check_loaded_cleanly_alt_text_and_axe(page, problems, path)
     finally:
         page.close()
 

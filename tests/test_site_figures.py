@@ -3,34 +3,35 @@ every player steps, and in light and dark mode, at phone (390 px) and desktop (1
 no explorer or player holds a raster image, has text under 11 / 12 px, overflows sideways or fails
 axe's colour-contrast rule; static figures keep their size on a phone.
 
-One test per page and width, so that pytest-xdist spreads them over its processes (the site is
-built once per run and shared, see ``tests/conftest.py``). Which pages hold explorers, players
-and figures is read from the committed notebooks, which the pages are built from.
+One test per page (pytest-xdist spreads them over its processes; the site is built once per run
+and shared, see ``tests/conftest.py``), on one page load: loading a chapter costs seconds of the
+browser's time, more than any check here. That load also gets the checks every page gets
+(``check_loaded_cleanly_alt_text_and_axe``, the same as `test_site.py`'s page test). Which pages
+hold explorers, players and figures is read from the committed notebooks, which the pages are
+built from.
 """
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from site_helpers import CLEAN, ROOT, open_page
-from test_site import AXE, chapter_pages
+from site_helpers import (
+    AXE,
+    CLEAN,
+    chapter_pages,
+    check_loaded_cleanly_alt_text_and_axe,
+    open_page,
+    pages_with_figures,
+    stored_outputs,
+)
 from test_viz_browser import page_checks
 
 pytestmark = pytest.mark.slow
 
-
-def _stored(page: str) -> str:
-    """Everything the notebook behind ``page`` stores as output (HTML and image metadata)."""
-    notebook = json.loads((ROOT / page.replace(".html", ".ipynb")).read_text())
-    return json.dumps([c.get("outputs", []) for c in notebook["cells"]])
-
-
 PAGES = chapter_pages()
-WITH_EXPLORERS = [p for p in PAGES if 'class=\\"ll-explorer\\"' in _stored(p)]
-WITH_FIGURES = [p for p in PAGES if "ll-explorer" in _stored(p) or "ll-player" in _stored(p)]
-WITH_PLAYERS = [p for p in PAGES if 'class=\\"ll-player\\"' in _stored(p)]
-WITH_IMAGES = [p for p in PAGES if "image/png" in _stored(p)]
+WITH_EXPLORERS = [p for p in PAGES if 'class=\\"ll-explorer\\"' in stored_outputs(p)]
+WITH_FIGURES = pages_with_figures()
+WITH_PLAYERS = [p for p in PAGES if 'class=\\"ll-player\\"' in stored_outputs(p)]
+WITH_IMAGES = [p for p in PAGES if "image/png" in stored_outputs(p)]
 
 
 def test_the_pages_hold_what_the_tests_below_check():
@@ -83,48 +84,56 @@ def _static_figures_keep_their_size(page, path: str) -> None:
     assert overflow <= 0, f"{path}: the page is {overflow} px wider than a 390 px screen"
 
 
-@pytest.mark.parametrize("width, minimum", [(390, 11), (1280, 12)])
+def _readable_vector_figures_that_fit(page, path: str, width: int, minimum: int) -> None:
+    """At ``width`` px, in light and dark mode: no raster image in any explorer or player (every
+    figure is drawn from its data as SVG with real text), no text under ``minimum`` px, no
+    horizontal overflow, and no colour-contrast violation (axe)."""
+    page.set_viewport_size({"width": width, "height": 1200})
+    assert page.locator(".ll-explorer, .ll-player").count() >= 1
+    for theme in ("light", "dark"):
+        page.evaluate(f"document.documentElement.setAttribute('data-theme', '{theme}')")
+        page.wait_for_timeout(250)
+        checks = page_checks(page, width)
+        size, text = checks["smallest"]
+        where = f"{path} at {width} px, {theme}"
+        assert checks["raster"] == 0, where
+        assert page.locator(".ll-explorer .ll-vector, .ll-player .ll-vector").count() == 0, \
+            f"{where}: an explorer still draws a matplotlib figure"
+        assert size >= minimum, f"{where}: text of {size:.1f} px: {text!r}"
+        assert checks["overflow"] == [] and checks["page"] <= 0, f"{where}: {checks}"
+        if (width, theme) == (1280, "light"):
+            # check_loaded_cleanly_alt_text_and_axe ran all of axe (colour contrast included, a
+            # "serious" violation there) on this page as loaded: 1280 px wide, light
+            continue
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run({include: [['.ll-explorer'], "
+                               "['.ll-player']]}, {runOnly: ['color-contrast'], "
+                               "resultTypes: ['violations']})")
+        bad = [f"{n['target']}: {n['failureSummary']}"
+               for v in result["violations"] for n in v["nodes"]]
+        assert bad == [], f"{where}:\n" + "\n".join(bad[:10])
+
+
 @pytest.mark.parametrize("path", WITH_FIGURES)
-def test_explorers_and_players_are_vector_readable_and_fit(site_url, browser, path, width, minimum):
-    """Every explorer and player on the page, in light and dark mode: no raster image (every
-    figure is drawn from its data as SVG with real text), no text under 11 px on a phone (390 px
-    wide) or 12 px on a desktop, no horizontal overflow, and no colour-contrast violation (axe).
-    Then, at 390 px, no static figure is shrunk; at 1280 px, every slider of every explorer
-    changes its figure and read-out, and every player's Next changes its frame."""
+def test_explorers_and_players_are_vector_readable_and_fit(site_url, browser, path):
+    """A page with explorers or players, loaded once (1280 px wide, light): first the checks of
+    every page (clean load, alt text, all of axe); then every explorer and player at 1280 px (text
+    >= 12 px) and at 390 px (text >= 11 px), in light and dark mode (see
+    `_readable_vector_figures_that_fit`); at 390 px, no static figure is shrunk; back at 1280
+    px, every slider of every explorer changes its figure and read-out, and every player's Next
+    changes its frame (last: they change what the page shows)."""
     page, problems = open_page(browser, f"{site_url}/{path}")
     try:
-        page.set_viewport_size({"width": width, "height": 1200})
-        assert page.locator(".ll-explorer, .ll-player").count() >= 1
-        for theme in ("light", "dark"):
-            page.evaluate(f"document.documentElement.setAttribute('data-theme', '{theme}')")
-            page.wait_for_timeout(250)
-            checks = page_checks(page, width)
-            size, text = checks["smallest"]
-            where = f"{path} at {width} px, {theme}"
-            assert checks["raster"] == 0, where
-            assert page.locator(".ll-explorer .ll-vector, .ll-player .ll-vector").count() == 0, \
-                f"{where}: an explorer still draws a matplotlib figure"
-            assert size >= minimum, f"{where}: text of {size:.1f} px: {text!r}"
-            assert checks["overflow"] == [] and checks["page"] <= 0, f"{where}: {checks}"
-            if (width, theme) == (1280, "light"):
-                # test_site.test_page_loads_cleanly_with_alt_text_and_passes_axe runs all of axe
-                # (colour contrast included, a "serious" violation there) on this page as loaded:
-                # 1280 px wide, light
-                continue
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("async () => await axe.run({include: [['.ll-explorer'], "
-                                   "['.ll-player']]}, {runOnly: ['color-contrast'], "
-                                   "resultTypes: ['violations']})")
-            bad = [f"{n['target']}: {n['failureSummary']}"
-                   for v in result["violations"] for n in v["nodes"]]
-            assert bad == [], f"{where}:\n" + "\n".join(bad[:10])
-        # on the same page load (each load of a chapter costs seconds): at 390 px, the static
-        # figures' size; at 1280 px, every slider and every player
-        if width == 390 and path in WITH_IMAGES:
+        check_loaded_cleanly_alt_text_and_axe(page, problems, path)
+        _readable_vector_figures_that_fit(page, path, 1280, 12)
+        _readable_vector_figures_that_fit(page, path, 390, 11)
+        if path in WITH_IMAGES:
             _static_figures_keep_their_size(page, path)
-        if width == 1280 and path in WITH_EXPLORERS:
+        page.set_viewport_size({"width": 1280, "height": 1200})
+        page.evaluate("document.documentElement.setAttribute('data-theme', 'light')")
+        if path in WITH_EXPLORERS:
             _every_explorer_responds_to_its_sliders(page, path)
-        if width == 1280 and path in WITH_PLAYERS:
+        if path in WITH_PLAYERS:
             _every_player_steps_forward(page, path)
         assert problems == CLEAN, problems
     finally:
