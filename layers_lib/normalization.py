@@ -33,7 +33,7 @@ import numpy as np
 
 from ._checks import as_float_array, check_bool, check_float_dtype, check_grad, check_int, check_real
 from .module import Module, Parameter, scratch
-from .normalization_fast import _batchnorm_images_backward, _batchnorm_images_forward
+from .normalization_fast import _batchnorm_images_backward, _batchnorm_images_forward, _channel_dots
 
 __all__ = [
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
@@ -65,7 +65,7 @@ def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``sum(a * b)`` over every axis but 1, returning ``(C,)``, without the product array."""
     n, c = a.shape[:2]
     shape = (n, c, math.prod(a.shape[2:]))
-    return np.einsum("ncl,ncl->c", a.reshape(shape), b.reshape(shape))
+    return _channel_dots(a.reshape(shape), b.reshape(shape))
 
 
 def _count_per_channel(shape) -> int:

@@ -70,6 +70,13 @@ def _channel_totals(x3: np.ndarray) -> np.ndarray:
     return (x3.reshape(n * c, L) @ np.ones(L, dtype=x3.dtype)).reshape(n, c).sum(axis=0)
 
 
+def _channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(a * b).sum(axis=(0, 2))`` for ``(n, C, L)`` blocks, as ``n * C`` dot products of rows
+    (measured twice as fast as ``np.einsum("ncl,ncl->c", a, b)`` on a block of one sample)."""
+    n, c, L = a.shape
+    return np.matmul(a.reshape(n * c, 1, L), b.reshape(n * c, L, 1)).reshape(n, c).sum(axis=0)
+
+
 def _batchnorm_images_forward(x, weight, bias, eps=1e-5):
     """Training-mode batch norm of ``(N, C, *)``, as :func:`batchnorm_forward`, in three passes (the
     second keeps ``x - mean`` in the output, which the third scales and shifts in place)."""
@@ -84,7 +91,7 @@ def _batchnorm_images_forward(x, weight, bias, eps=1e-5):
 
     def squares(a, b):  # x - mean, kept in y, and its sum of squares over the block, per channel
         xc = np.subtract(x3[a:b], mean_c, out=y[a:b])
-        return np.einsum("ncl,ncl->c", xc, xc)
+        return _channel_dots(xc, xc)
 
     var = sum(s for part in _in_blocks(squares, n, row) for s in part) / m  # (C,) biased variance
     inv_std = 1.0 / np.sqrt(var + eps)
@@ -116,7 +123,7 @@ def _batchnorm_images_backward(dy, cache: _ImageBatchNormCache):
 
     def centred_dot(a, b):  # x - mean, kept in dx, and the sum over the block of dy * (x - mean)
         xc = np.subtract(x3[a:b], mean_c, out=dx[a:b])
-        return np.einsum("ncl,ncl->c", dy3[a:b], xc)
+        return _channel_dots(dy3[a:b], xc)
 
     dweight = sum(s for part in _in_blocks(centred_dot, n, 3 * row) for s in part) * inv_std  # sum dy x_hat
     scale = inv_std if weight is None else weight.astype(dt, copy=False) * inv_std
