@@ -79,9 +79,7 @@ def main(argv=None) -> int:
             if args.only.lower() not in name.lower():
                 continue
             new_m, old_m = build(make_ll, bench.ll), build(make_ll, old)
-            xs = [rng.normal(size=s).astype(np.float32) for s in shapes]
-            if len(xs) == 3 and name.startswith("Multihead"):
-                xs = [xs[0]] * 3
+            xs = bench.inputs(name, shapes, rng)
             dy = rng.normal(size=bench._first(new_m(*xs)).shape).astype(np.float32)
             for m in (new_m, old_m):  # warm-up, and both give the same numbers
                 bench.run_ll(m, xs, dy)

@@ -87,6 +87,13 @@ def workloads():
     ]
 
 
+def inputs(name, shapes, rng) -> list[np.ndarray]:
+    """A workload's float32 inputs; MultiheadAttention gets one array three times (self-attention,
+    as in a transformer block)."""
+    xs = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    return [xs[0]] * 3 if name.startswith("Multihead") else xs
+
+
 def _first(y):
     return y[0] if isinstance(y, tuple) else y
 
@@ -171,9 +178,7 @@ def main(argv=None) -> int:
         if args.only.lower() not in name.lower():
             continue
         m_ll, m_t = make_ll(np.random.default_rng(0)), make_torch()
-        xs = [rng.normal(size=s).astype(np.float32) for s in shapes]
-        if len(xs) == 3 and name.startswith("Multihead"):
-            xs = [xs[0], xs[0], xs[0]]  # self-attention, as in a transformer block
+        xs = inputs(name, shapes, rng)
         y = _first(m_ll(*xs))
         dy = rng.normal(size=y.shape).astype(np.float32)
         xts = [torch.tensor(x, requires_grad=True) for x in xs]
