@@ -71,16 +71,18 @@ def chapter_pages() -> list[str]:
     return [p for p in toc_pages() if (ROOT / p.replace(".html", ".ipynb")).exists()]
 
 
+@functools.cache
 def stored_outputs(page: str) -> str:
-    """Everything the notebook behind ``page`` stores as output (HTML and image metadata)."""
+    """Everything the notebook behind ``page`` stores as output (HTML and image metadata); read
+    once per process (the site tests ask for each page several times while they are collected)."""
     notebook = json.loads((ROOT / page.replace(".html", ".ipynb")).read_text())
     return json.dumps([c.get("outputs", []) for c in notebook["cells"]])
 
 
 def pages_with_figures() -> list[str]:
     """Chapter pages that hold an explorer or a player."""
-    stored = {p: stored_outputs(p) for p in chapter_pages()}
-    return [p for p, text in stored.items() if "ll-explorer" in text or "ll-player" in text]
+    return [p for p in chapter_pages()
+            if "ll-explorer" in stored_outputs(p) or "ll-player" in stored_outputs(p)]
 
 
 def check_loaded_cleanly_alt_text_and_axe(page, problems: dict, path: str) -> None:
