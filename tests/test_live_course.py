@@ -1,6 +1,6 @@
 """The course as a Binder reader gets it, in a real client: a fresh virtual environment built from
 `requirements.txt` + `postBuild` only (no dev tools, no torch), JupyterLab served from it on
-127.0.0.1, and Debian's Chromium driven by Playwright. For every chapter in `_toc.yml`:
+127.0.0.1 (started through `start`, as repo2docker starts it), and Debian's Chromium driven by Playwright. For every chapter in `_toc.yml`:
 
 1. open it as Binder opens it (before anything runs): every stored explorer and player must be
    bound (its script ran, so `postBuild` trusted the notebook) and respond to the mouse;
@@ -91,7 +91,9 @@ def binder(reader_env, tmp_path_factory):
     port = _free_port()
     log = open(own / "jupyterlab.log", "w")
     server = subprocess.Popen(
-        [bin_dir / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        # through `start`, as repo2docker starts a Binder session's server (start execs it)
+        ["bash", repo / "start", bin_dir / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}",
          "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={base / 'lab'}",
          # this machine has no internet: JupyterLab must not try to reach PyPI or its news feed
          "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
