@@ -1,6 +1,7 @@
 """The course as a Binder reader gets it, in a real client: a fresh virtual environment built from
 `requirements.txt` + `postBuild` only (no dev tools, no torch), JupyterLab served from it on
-127.0.0.1 (started through `start`, as repo2docker starts it), and Debian's Chromium driven by Playwright. For every chapter in `_toc.yml`:
+127.0.0.1 (started through `start`, as repo2docker starts it), and Debian's Chromium driven by
+Playwright. For every chapter in `_toc.yml`:
 
 1. open it as Binder opens it (before anything runs): every stored explorer and player must be
    bound (its script ran, so `postBuild` trusted the notebook) and respond to the mouse;
