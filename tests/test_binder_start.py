@@ -25,7 +25,7 @@ def run_start(tmp_path, env: dict[str, str], files: dict[str, str] | None = None
         path.write_text(text)
     base = {k: v for k, v in os.environ.items() if k not in (*VARIABLES, "CPU_LIMIT")}
     base["LL_CGROUP_ROOT"] = str(tmp_path / "cgroup")
-    done = subprocess.run(["bash", str(ROOT / "start"), sys.executable, "-c", SHOW],
+    done = subprocess.run([ROOT / "start", sys.executable, "-c", SHOW],
                           env={**base, **env}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -63,7 +63,9 @@ def test_a_limit_that_is_not_a_number_changes_nothing(tmp_path):
 
 
 def test_start_runs_the_command_with_its_arguments_and_exit_status():
-    done = subprocess.run(["bash", str(ROOT / "start"), sys.executable, "-c",
+    """repo2docker executes `start` itself (its mode must say executable), with the server's command."""
+    assert os.access(ROOT / "start", os.X_OK)
+    done = subprocess.run([ROOT / "start", sys.executable, "-c",
                            "import sys; print(sys.argv[1:]); sys.exit(3)", "a b", "c"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 3 and done.stdout.strip() == "['a b', 'c']"

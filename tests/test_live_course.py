@@ -93,7 +93,7 @@ def binder(reader_env, tmp_path_factory):
     log = open(own / "jupyterlab.log", "w")
     server = subprocess.Popen(
         # through `start`, as repo2docker starts a Binder session's server (start execs it)
-        ["bash", repo / "start", bin_dir / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+        [repo / "start", bin_dir / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
          f"--port={port}",
          "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={base / 'lab'}",
          # this machine has no internet: JupyterLab must not try to reach PyPI or its news feed
