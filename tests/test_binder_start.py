@@ -53,6 +53,30 @@ def test_the_containers_cgroup_quota_sets_the_thread_counts(tmp_path, files, exp
     assert run_start(tmp_path, {}, files) == threads(expected)
 
 
+def v1(quotas: dict[str, int]) -> dict[str, str]:
+    """cgroup v1 files: each folder's quota (µs per 100 ms period; -1 for none)."""
+    files = {}
+    for folder, quota in quotas.items():
+        files[f"cpu/{folder}/cpu.cfs_quota_us"] = f"{quota}\n"
+        files[f"cpu/{folder}/cpu.cfs_period_us"] = "100000\n"
+    return files
+
+
+@pytest.mark.parametrize(("own", "files", "expected"), [
+    # cgroup v1 without a cgroup namespace: this process sits in cpu:/pod/box, under the root;
+    # the smaller quota counts, its own or its parent's
+    ("1:cpu,cpuacct:/pod/box\n", v1({"pod": 200000, "pod/box": 100000}), 1),
+    ("1:cpu,cpuacct:/pod/box\n", v1({"pod": 200000, "pod/box": -1}), 2),
+    # cgroup v2: the parent limits, the process's own cgroup does not
+    ("0::/pod/box\n", {"pod/cpu.max": "300000 100000\n", "pod/box/cpu.max": "max 100000\n"}, 3),
+    # a path that does not exist under the root (a container's view): the root's own files
+    ("0::/host/path\n", {"cpu.max": "100000 100000\n"}, 1),
+])
+def test_the_quota_of_the_process_cgroup_or_a_parent_counts(tmp_path, own, files, expected):
+    (tmp_path / "proc-cgroup").write_text(own)
+    assert run_start(tmp_path, {"LL_PROC_CGROUP": str(tmp_path / "proc-cgroup")}, files) == threads(expected)
+
+
 def test_a_readers_own_thread_count_is_kept(tmp_path):
     seen = run_start(tmp_path, {"CPU_LIMIT": "1", "OPENBLAS_NUM_THREADS": "3"})
     assert seen == {"OPENBLAS_NUM_THREADS": "3", "OMP_NUM_THREADS": None}
