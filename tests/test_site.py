@@ -66,7 +66,10 @@ def test_index_redirects_to_intro(site_url, browser):
         page.close()
 
 
-@pytest.mark.parametrize("path", [p for p in toc_pages() if p not in pages_with_figures()])
+WITH_FIGURES = pages_with_figures()  # test_site_figures.py loads and checks these
+
+
+@pytest.mark.parametrize("path", [p for p in toc_pages() if p not in WITH_FIGURES])
 def test_page_loads_cleanly_with_alt_text_and_passes_axe(site_url, browser, path):
     """Every page without explorers or players: no console error, no page error, no request outside
     the site, every image in the content has meaningful alt text, and axe-core finds no serious or
