@@ -1,8 +1,9 @@
 """Project-wide pytest setup.
 
 * Notebooks run by nbval get the environment ``scripts/run_notebooks.py`` used to produce the
-  stored outputs (``LAYERS_LIB_STATIC=1``, one BLAS thread; the kernel inherits it), so explorers
-  render as the same self-contained HTML and printed numbers reproduce.
+  stored outputs (``LAYERS_LIB_STATIC=1``, one BLAS thread, OpenBLAS's and NumPy's x86-64-v3
+  kernels whatever the CPU; the kernel inherits it), so explorers render as the same
+  self-contained HTML and printed numbers reproduce on every machine.
 * Each chapter has an execution-time budget set by its issue; the nbval run measures every
   notebook and fails the session if one is over budget or the whole run exceeds 5 minutes.
   The budget judges the **CPU time of the notebook's kernel** (user + system, read from

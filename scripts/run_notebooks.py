@@ -3,10 +3,11 @@
 
 Each notebook is executed top to bottom in a fresh kernel, headlessly, from its own folder, with
 LAYERS_LIB_STATIC=1 (so interactive explorers are stored as self-contained HTML that works on the
-website without a kernel) and one BLAS thread (so floating-point sums, and hence printed numbers,
-come out the same on every machine). Widget state is stored; volatile metadata (timings, kernel versions)
-is stripped so that a re-run changes only what really changed. nbval (strict) then checks that
-every stored text output reproduces: see the README.
+website without a kernel), one BLAS thread and pinned BLAS and NumPy kernels (so floating-point
+sums, and hence printed numbers, come out the same on every x86-64 machine: see NOTEBOOK_ENV).
+Widget state is stored; volatile metadata (timings, kernel versions) is stripped so that a re-run
+changes only what really changed. nbval (strict) then checks that every stored text output
+reproduces: see the README.
 
 Usage:
     python scripts/run_notebooks.py                 # every notebook listed in _toc.yml
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import sys
 import time
@@ -28,10 +30,19 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 
 # The environment every notebook runs in, here and under nbval (conftest.py imports this):
-# static explorers, fixed hashing, and one BLAS thread so that sums are taken in the same order
-# on every machine and the stored outputs reproduce exactly.
+# static explorers, fixed hashing, and the same floating-point code on every x86-64 machine, so
+# that the stored outputs reproduce exactly. Sums must be taken in the same order with the same
+# instructions: one BLAS thread, OpenBLAS's Haswell (AVX2 + FMA) kernels rather than the ones it
+# picks for the CPU at hand (on a Zen 5 it picks Haswell, on a Zen 4 or a Sapphire Rapids its
+# AVX-512 SkylakeX kernels, whose float32 products differ in the last bits, enough to move a
+# chaotic training run), and NumPy's AVX2 loops rather than its AVX-512 ones (the
+# NPY_DISABLE_CPU_FEATURES names are NumPy 2.4's dispatch targets above x86-64-v3; a name the CPU
+# lacks is ignored). Readers' kernels are not pinned: their last digits may differ.
 NOTEBOOK_ENV = {"LAYERS_LIB_STATIC": "1", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1",
                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+if platform.machine().lower() in ("x86_64", "amd64"):
+    NOTEBOOK_ENV |= {"OPENBLAS_CORETYPE": "Haswell",
+                     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
 
 
 def toc_notebooks() -> list[Path]:

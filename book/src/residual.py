@@ -253,7 +253,7 @@ for name, net in nets.items():
     print(f"{name:<22}{losses[name][:20].mean():>17.3f}{losses[name][-20:].mean():>15.3f}"
           f"{accuracy(net, X_test, y_test):>15.1%}")
 
-# %% mystnb={"image": {"alt": "Two panels. Left, on a log axis, the weight-gradient norm of each of the 32 linear layers at initialisation: the plain network's falls by about eleven orders of magnitude from the head down to layer 1; the plain network with BatchNorm grows towards the input, by almost three orders of magnitude; the two residual networks stay within a factor of about 10 and 100 from layer to layer. Right, the training loss over 200 steps on a log axis: the plain network stays at 2.3; the plain network with BatchNorm falls slowly, to about 1.8; the residual network starts above 10 and falls to about 0.2, and the residual network with BatchNorm falls fastest, to about 0.03."}}
+# %% mystnb={"image": {"alt": "Two panels. Left, on a log axis, the weight-gradient norm of each of the 32 linear layers at initialisation: the plain network's falls by about eleven orders of magnitude from the head down to layer 1; the plain network with BatchNorm grows towards the input, by almost three orders of magnitude; the two residual networks stay within a factor of about 10 and 100 from layer to layer. Right, the training loss over 200 steps on a log axis: the plain network stays at 2.3; the plain network with BatchNorm falls slowly, to about 1.9; the residual network starts above 10 and falls to about 0.2, and the residual network with BatchNorm falls fastest, to about 0.03."}}
 viz.residual.plot_plain_vs_residual(grad_norms, losses,
                                     title="30 blocks on the digits: plain and residual, with and without BatchNorm");
 
