@@ -56,6 +56,26 @@ def _threads() -> int:
         return os.cpu_count() or 1
 
 
+def _kernels() -> str:
+    """Which instruction set each library's kernels use here: OpenBLAS picks its kernels for the
+    CPU it recognises (0.3.31 takes a Zen 5 for a Haswell, AVX2 only, and its float32 GEMM then
+    runs at half the speed of its AVX-512 kernels there), torch picks its own."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = ", ".join(f"{i['internal_api']} {i['version']} {i.get('architecture')} kernels"
+                         for i in threadpool_info() if i.get("user_api") == "blas")
+    except Exception:
+        blas = "unknown"
+    flags = ""
+    if Path("/proc/cpuinfo").exists():
+        flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("flags")), "")
+    avx512 = "yes" if " avx512f" in flags else "no" if flags else "unknown"
+    return (f"kernels: numpy's BLAS {blas or 'unknown'}; torch {torch.backends.cpu.get_cpu_capability()}; "
+            f"the CPU has AVX-512: {avx512}")
+
+
 def workloads():
     """(name, target, make_ll, make_torch, input shapes) for every benchmarked layer."""
     f32 = np.float32
@@ -167,6 +187,7 @@ def main(argv=None) -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
           f"{platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
           f"threads {threads}")
+    print(_kernels())
     header = (f"{'workload':<40} {'layers_lib':>11} {'torch':>9} {'ratio':>6} {'target':>6}  "
               f"{'peak fwd MB':>11}  {'verdict':<11}  rounds' range: layers_lib | torch")
     print(header)

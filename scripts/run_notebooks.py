@@ -5,9 +5,9 @@ Each notebook is executed top to bottom in a fresh kernel, headlessly, from its 
 LAYERS_LIB_STATIC=1 (so interactive explorers are stored as self-contained HTML that works on the
 website without a kernel), one BLAS thread and pinned BLAS and NumPy kernels (so floating-point
 sums, and hence printed numbers, come out the same on every x86-64 machine: see NOTEBOOK_ENV).
-Widget state is stored; volatile metadata (timings, kernel versions) is stripped so that a re-run
-changes only what really changed. nbval (strict) then checks that every stored text output
-reproduces: see the README.
+Consecutive prints are joined into one output, widget state is stored, and volatile metadata
+(timings, kernel versions) is stripped so that a re-run changes only what really changed. nbval
+(strict) then checks that every stored text output reproduces: see the README.
 
 Usage:
     python scripts/run_notebooks.py                 # every notebook listed in _toc.yml
@@ -64,6 +64,24 @@ def strip_volatile(nb: nbformat.NotebookNode) -> None:
             cell.metadata.pop("collapsed", None)
 
 
+def merge_streams(nb: nbformat.NotebookNode) -> None:
+    """Join each cell's consecutive prints into one output. The kernel sends stdout in pieces
+    whenever a print comes a while after the last (a table whose rows are printed between training
+    runs), and the website draws every piece as a box of its own; JupyterLab joins them, and nbval
+    compares the joined text."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (last is not None and out.output_type == last.output_type == "stream"
+                    and out.name == last.name):
+                last.text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def run(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -78,6 +96,7 @@ def run(path: Path, timeout: int = 600) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    merge_streams(nb)
     strip_volatile(nb)
     nbformat.write(nb, path)
     return elapsed

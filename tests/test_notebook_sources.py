@@ -28,3 +28,16 @@ def test_notebook_cells_match_their_source(src):
 def test_every_notebook_has_a_source():
     notebooks = {p.stem for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts}
     assert notebooks == {s.stem for s in SOURCES}
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
+def test_each_run_of_prints_is_stored_as_one_output(src):
+    """The website draws every stream output as a box of its own: a table printed row by row
+    between training runs would be a stack of one-row boxes. ``scripts/run_notebooks.py`` joins
+    consecutive prints; outputs stored some other way fail here."""
+    split = []
+    for i, cell in enumerate(nbformat.read(_notebook_for(src), as_version=4).cells):
+        outs = cell.get("outputs", [])
+        split += [i for a, b in zip(outs, outs[1:])
+                  if a.output_type == b.output_type == "stream" and a.name == b.name]
+    assert split == [], f"{src.name}: cells {split} store consecutive prints as separate outputs"
