@@ -4,6 +4,8 @@ exactly the cells of its source script."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import jupytext
 import nbformat
 import pytest
@@ -38,6 +40,6 @@ def test_each_run_of_prints_is_stored_as_one_output(src):
     split = []
     for i, cell in enumerate(nbformat.read(_notebook_for(src), as_version=4).cells):
         outs = cell.get("outputs", [])
-        split += [i for a, b in zip(outs, outs[1:])
+        split += [i for a, b in pairwise(outs)
                   if a.output_type == b.output_type == "stream" and a.name == b.name]
     assert split == [], f"{src.name}: cells {split} store consecutive prints as separate outputs"
