@@ -27,10 +27,9 @@ PROBE = """
 import json
 import numpy as np
 from threadpoolctl import threadpool_info
-from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+from numpy._core._multiarray_umath import __cpu_features__
 blas = [i for i in threadpool_info() if i["internal_api"] == "openblas"]
-print(json.dumps({"blas": blas, "x86_v4": __cpu_features__.get("X86_V4"),
-                  "dispatch": list(__cpu_dispatch__)}))
+print(json.dumps({"blas": blas, "x86_v4": __cpu_features__.get("X86_V4")}))
 """
 
 
@@ -40,7 +39,8 @@ def test_notebook_env_runs_the_pinned_kernels():
     env = os.environ | NOTEBOOK_ENV
     out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True,
                          check=True)
-    assert out.stderr == "", out.stderr  # an unknown OPENBLAS_CORETYPE or CPU feature name warns
+    # neither switch complains about a name it does not know (OpenBLAS then picks other kernels,
+    # NumPy ignores it): what runs is read back instead
     info = json.loads(out.stdout)
     assert [(b["architecture"], b["num_threads"]) for b in info["blas"]] == [("Haswell", 1)], info["blas"]
     assert info["x86_v4"] is False, "NumPy still dispatches to its AVX-512 (x86-64-v4) loops"

@@ -390,8 +390,8 @@ for kind, gate_bias in [("RNN", None), ("LSTM", None), ("GRU", None), ("LSTM", 5
 #
 # * **Gating plus a memory-friendly start solves the task.** The LSTM with forget-gate bias 5
 #   (a starting time constant of about 150 steps) reaches 100 % and 99.7 % on held-out sequences
-#   with its two seeds, and the GRU with update-gate bias 5 reaches 100 % with both. The plain RNN, on the same budget, stays
-#   at chance for both.
+#   with its two seeds, and the GRU with update-gate bias 5 reaches 100 % with both. The plain
+#   RNN, on the same budget, stays at chance for both.
 # * **Gates alone are not enough.** The same LSTM and the same GRU with PyTorch's default init
 #   stay at chance (24–27 %) for both seeds within this budget: their forget and update gates
 #   start near 0.5, the signal from step 1 is gone by step 40 (the explorer above showed how far),
