@@ -38,11 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # chaotic training run), and NumPy's AVX2 loops rather than its AVX-512 ones (the
 # NPY_DISABLE_CPU_FEATURES names are NumPy 2.4's dispatch targets above x86-64-v3; a name the CPU
 # lacks is ignored). Readers' kernels are not pinned: their last digits may differ.
+KERNEL_PINS = ({"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
+               if platform.machine().lower() in ("x86_64", "amd64") else {})
 NOTEBOOK_ENV = {"LAYERS_LIB_STATIC": "1", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1",
-                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-if platform.machine().lower() in ("x86_64", "amd64"):
-    NOTEBOOK_ENV |= {"OPENBLAS_CORETYPE": "Haswell",
-                     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
+                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **KERNEL_PINS}
 
 
 def toc_notebooks() -> list[Path]:
@@ -69,17 +68,16 @@ def merge_streams(nb: nbformat.NotebookNode) -> None:
     whenever a print comes a while after the last (a table whose rows are printed between training
     runs), and the website draws every piece as a box of its own; JupyterLab joins them, and nbval
     compares the joined text."""
-    for cell in nb.cells:
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
         merged = []
-        for out in cell.get("outputs", []):
+        for out in cell.outputs:
             last = merged[-1] if merged else None
             if (last is not None and out.output_type == last.output_type == "stream"
                     and out.name == last.name):
                 last.text += out.text
             else:
                 merged.append(out)
-        if "outputs" in cell:
-            cell.outputs = merged
+        cell.outputs = merged
 
 
 def run(path: Path, timeout: int = 600) -> float:

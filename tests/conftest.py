@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from run_notebooks import KERNEL_PINS  # scripts/ is on sys.path (the root conftest.py)
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, serve
 
 
@@ -49,10 +50,10 @@ def reader_env(tmp_path_factory):
     # PYTHONDONTWRITEBYTECODE too (set on these machines, not on Binder): with it, and the
     # --no-compile install below, every kernel and server would compile every module it imports
     # from source, every time (measured: a kernel's imports 2.3 s instead of 0.8 s)
-    # OPENBLAS_CORETYPE and NPY_DISABLE_CPU_FEATURES too: they pin the kernels for the stored
-    # outputs (scripts/run_notebooks.py); a reader's NumPy picks its own
+    # KERNEL_PINS too: they pin the kernels for the stored outputs (scripts/run_notebooks.py);
+    # a reader's NumPy picks its own
     hidden = ("LAYERS_LIB_STATIC", "PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE",
-              "OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
+              *KERNEL_PINS)
     env = {k: v for k, v in os.environ.items() if k not in hidden}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", VIRTUAL_ENV=str(env_dir),
                # the reader's own Jupyter folders, apart from this machine's (trust lives in the data dir)

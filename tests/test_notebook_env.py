@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from run_notebooks import NOTEBOOK_ENV  # noqa: E402
+from run_notebooks import KERNEL_PINS, NOTEBOOK_ENV  # noqa: E402
 
 PROBE = """
 import json
@@ -33,7 +32,7 @@ print(json.dumps({"blas": blas, "x86_v4": __cpu_features__.get("X86_V4")}))
 """
 
 
-@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+@pytest.mark.skipif(not KERNEL_PINS,
                     reason="the kernels are pinned on x86-64 only, where they differ between CPUs")
 def test_notebook_env_runs_the_pinned_kernels():
     env = os.environ | NOTEBOOK_ENV
